@@ -1,0 +1,226 @@
+"""An asyncio client for the Parakey cloud API.
+
+It knows HTTP and Parakey, nothing of Home Assistant: the aiohttp session is
+injected, so Home Assistant can share its own and tests can use any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+import json
+import logging
+from typing import Any, Final
+
+import aiohttp
+
+from .errors import (
+    ParakeyAuthError,
+    ParakeyConnectionError,
+    ParakeyInvalidResponseError,
+    ParakeyRateLimitedError,
+    ParakeyServerError,
+)
+from .models import Door, EventLog, Place, format_datetime, parse_list
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL: Final = "https://api.parakey.co"
+TOKEN_HEADER: Final = "access-token"  # noqa: S105 - a header name
+DEFAULT_TIMEOUT: Final = 20.0
+ORDER_DESC: Final = "createdAt:DESC"
+ORDER_ASC: Final = "createdAt:ASC"
+# A wrong base URL can point at anything; never read an unbounded body into memory.
+MAX_BODY_BYTES: Final = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """What a request returned, before interpretation."""
+
+    status: int
+    etag: str | None
+    server_time: datetime | None
+    body: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventLogPage:
+    """One answer of ``GET /eventLogs``."""
+
+    not_modified: bool
+    etag: str | None
+    server_time: datetime | None
+    logs: tuple[EventLog, ...] = ()
+    # Items in the answer, usable or not: a page is "short" by this count,
+    # otherwise one damaged log would end paging early.
+    item_count: int = 0
+    ids: frozenset[str] = field(default_factory=frozenset)
+
+
+def _server_time(headers: Mapping[str, str]) -> datetime | None:
+    value = headers.get("Date")
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds <= 86400 else None
+
+
+class ParakeyClient:
+    """Talks to one Parakey manual integration with its access token."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        token: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        request_timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        """Use ``session`` for every request; the caller owns its lifetime."""
+        self._session = session
+        self._token = token
+        self._base_url = base_url.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        self.request_count = 0
+
+    @property
+    def base_url(self) -> str:
+        """The API root this client talks to."""
+        return self._base_url
+
+    async def _request(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        etag: str | None = None,
+        optional: bool = False,
+    ) -> Response:
+        """GET ``path`` and map every failure onto the ParakeyError hierarchy.
+
+        With ``optional`` a 404/405 answers ``Response(status=404)`` instead of
+        raising: some endpoints do not exist on every API version.
+        """
+        headers = {TOKEN_HEADER: self._token, "Accept": "application/json"}
+        if etag:
+            headers["If-None-Match"] = etag
+        self.request_count += 1
+        try:
+            async with self._session.get(
+                f"{self._base_url}{path}",
+                params=params,
+                headers=headers,
+                timeout=self._timeout,
+                allow_redirects=False,
+            ) as resp:
+                meta = (resp.headers.get("ETag"), _server_time(resp.headers))
+                if resp.status == 304:
+                    return Response(304, *meta)
+                if resp.status in (401, 403):
+                    raise ParakeyAuthError(resp.status)
+                if resp.status == 429:
+                    raise ParakeyRateLimitedError(_retry_after(resp.headers))
+                if resp.status >= 500:
+                    raise ParakeyServerError(resp.status)
+                if optional and resp.status in (404, 405):
+                    return Response(404, *meta)
+                if resp.status != 200:
+                    raise ParakeyInvalidResponseError(
+                        f"Unexpected HTTP {resp.status} from {path}"
+                    )
+                raw = await resp.content.read(MAX_BODY_BYTES + 1)
+        except TimeoutError as err:
+            raise ParakeyConnectionError(
+                f"Timeout talking to Parakey ({path})"
+            ) from err
+        except aiohttp.ClientError as err:
+            raise ParakeyConnectionError(
+                f"Cannot reach Parakey ({path}): {type(err).__name__}"
+            ) from err
+        if len(raw) > MAX_BODY_BYTES:
+            raise ParakeyInvalidResponseError(f"Answer of {path} is too large")
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as err:
+            raise ParakeyInvalidResponseError(f"Answer of {path} is not JSON") from err
+        return Response(200, *meta, body=body)
+
+    async def list_event_logs(
+        self,
+        *,
+        limit: int | None = None,
+        offset: int | None = None,
+        start_date: datetime | None = None,
+        order_by: str | None = ORDER_DESC,
+        etag: str | None = None,
+    ) -> EventLogPage:
+        """``GET /eventLogs``; a 304 for ``etag`` gives ``not_modified=True``."""
+        params: dict[str, str] = {}
+        if limit is not None:
+            params["limit"] = str(limit)
+        if offset:
+            params["offset"] = str(offset)
+        if start_date is not None:
+            params["startDate"] = format_datetime(start_date)
+        if order_by:
+            params["orderBy"] = order_by
+        resp = await self._request("/eventLogs", params=params, etag=etag)
+        if resp.status == 304:
+            return EventLogPage(
+                not_modified=True, etag=resp.etag or etag, server_time=resp.server_time
+            )
+        items = parse_list(resp.body)
+        if items is None:
+            raise ParakeyInvalidResponseError("Event logs answer is not a list")
+        logs = tuple(log for item in items if (log := EventLog.from_api(item)))
+        return EventLogPage(
+            not_modified=False,
+            etag=resp.etag,
+            server_time=resp.server_time,
+            logs=logs,
+            item_count=len(items),
+            ids=frozenset(log.id for log in logs),
+        )
+
+    async def get_event_log(self, log_id: str) -> EventLog | None:
+        """``GET /eventLogs/{id}``; None when it does not exist or is unusable."""
+        resp = await self._request(f"/eventLogs/{log_id}", optional=True)
+        return None if resp.status == 404 else EventLog.from_api(resp.body)
+
+    async def list_doors(self) -> list[Door] | None:
+        """The locks of the place, or None when no endpoint lists them."""
+        for path in ("/devices", "/eventConfigurations"):
+            resp = await self._request(path, optional=True)
+            if resp.status == 404:
+                continue
+            items = parse_list(resp.body)
+            if items is None:
+                raise ParakeyInvalidResponseError(f"Answer of {path} is not a list")
+            return [door for item in items if (door := Door.from_api(item))]
+        return None
+
+    async def list_places(self) -> list[Place] | None:
+        """The domains this token sees, or None when the endpoint is missing."""
+        resp = await self._request("/domains", optional=True)
+        if resp.status == 404:
+            return None
+        items = parse_list(resp.body)
+        if items is None:
+            raise ParakeyInvalidResponseError("Answer of /domains is not a list")
+        return [place for item in items if (place := Place.from_api(item))]
