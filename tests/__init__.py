@@ -1,0 +1,1 @@
+"""Tests of the Parakey integration, its API client and its simulator."""
