@@ -1,0 +1,83 @@
+"""Event entities: one per door, triggered by each timely unlock."""
+
+from __future__ import annotations
+
+from homeassistant.components.event import EventEntity
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api import Door, format_datetime
+from .const import EVENT_TYPE_UNLOCKED
+from .coordinator import ParakeyConfigEntry, ParakeyCoordinator
+from .entity import ParakeyDoorEntity
+from .models import Unlock
+
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: ParakeyConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add an unlock event entity for every door, now and when one appears."""
+    coordinator = entry.runtime_data
+
+    @callback
+    def add_doors(doors: list[Door]) -> None:
+        async_add_entities(ParakeyUnlockEvent(coordinator, door) for door in doors)
+
+    add_doors(list(coordinator.doors.values()))
+    entry.async_on_unload(coordinator.async_add_doors_listener(add_doors))
+
+
+class ParakeyUnlockEvent(ParakeyDoorEntity, EventEntity):
+    """Fires ``unlocked`` when the door is opened.
+
+    Delayed unlocks (an offline lock uploading hours later) are left to the bus
+    event and the logbook: an automation must not react to old news.
+    """
+
+    _attr_translation_key = "unlock"
+    _attr_event_types = [EVENT_TYPE_UNLOCKED]
+
+    def __init__(self, coordinator: ParakeyCoordinator, door: Door) -> None:
+        """Create the entity of ``door``."""
+        super().__init__(coordinator, door, "unlock")
+        self._was_available: bool | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Subscribe to the door's unlocks."""
+        await super().async_added_to_hass()
+        self._was_available = self.available
+        self.async_on_remove(
+            self.coordinator.async_subscribe_unlocks(self.door_id, self._handle_unlock)
+        )
+
+    @callback
+    def _handle_unlock(self, unlock: Unlock) -> None:
+        if unlock.delayed:
+            return
+        log = unlock.log
+        self._trigger_event(
+            EVENT_TYPE_UNLOCKED,
+            {
+                # The event id keeps two unlocks in one millisecond distinct.
+                "event_id": log.id,
+                "user_id": log.user_id,
+                "user_name": log.user_name,
+                "access_id": log.access_id,
+                "access_name": log.access_name,
+                "timestamp": format_datetime(log.timestamp),
+                "source": unlock.source,
+            },
+        )
+        self.async_write_ha_state()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        # Coordinator data holds nothing this entity shows; only write when
+        # availability flips, so a poll never rewrites the last event.
+        if self.available != self._was_available:
+            self._was_available = self.available
+            self.async_write_ha_state()

@@ -1,0 +1,64 @@
+"""Repair issues: things only the user can fix, which clear once fixed."""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .const import DOMAIN
+
+WEBHOOK_URL_ISSUES = {"no_url": "webhook_no_url", "not_https": "webhook_not_https"}
+WEBHOOK_NOT_DELIVERING = "webhook_not_delivering"
+
+
+def _issue_id(entry: ConfigEntry, key: str) -> str:
+    return f"{key}_{entry.entry_id}"
+
+
+@callback
+def async_update_webhook_url_issue(
+    hass: HomeAssistant, entry: ConfigEntry, problem: str | None
+) -> None:
+    """Show the issue for ``problem`` (None = the URL is fine) and clear others."""
+    for key, translation_key in WEBHOOK_URL_ISSUES.items():
+        issue_id = _issue_id(entry, translation_key)
+        if key == problem:
+            ir.async_create_issue(
+                hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=translation_key,
+                translation_placeholders={"title": entry.title},
+            )
+        else:
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+@callback
+def async_update_not_delivering_issue(
+    hass: HomeAssistant, entry: ConfigEntry, missing: int | None
+) -> None:
+    """Show "webhook not delivering" with the count, or clear it (None)."""
+    issue_id = _issue_id(entry, WEBHOOK_NOT_DELIVERING)
+    if missing is None:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=WEBHOOK_NOT_DELIVERING,
+        translation_placeholders={"title": entry.title, "missing": str(missing)},
+    )
+
+
+@callback
+def async_clear_all(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Remove every issue of ``entry`` (it was removed or the webhook turned off)."""
+    for key in (*WEBHOOK_URL_ISSUES.values(), WEBHOOK_NOT_DELIVERING):
+        ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, key))

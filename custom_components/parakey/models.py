@@ -1,0 +1,54 @@
+"""What the coordinator hands to platforms: door state and unlocks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .api import Door, EventLog, format_datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Unlock:
+    """One unlock as Home Assistant sees it."""
+
+    log: EventLog
+    source: str
+    delayed: bool
+    device_id: str | None = None
+    entity_id: str | None = None
+    place_id: str | None = None
+    place_name: str | None = None
+
+    def event_data(self) -> dict[str, Any]:
+        """The data of the ``parakey_unlock`` bus event (design.md's table)."""
+        log = self.log
+        return {
+            "event_id": log.id,
+            "door_id": log.door_id,
+            "door_name": log.door_name,
+            "place_id": log.place_id or self.place_id,
+            "place_name": log.place_name or self.place_name,
+            "user_id": log.user_id,
+            "user_name": log.user_name,
+            "user_email": log.user_email,
+            "access_id": log.access_id,
+            "access_name": log.access_name,
+            "timestamp": format_datetime(log.timestamp),
+            "created_at": format_datetime(log.created_at),
+            "source": self.source,
+            "delayed": self.delayed,
+            "device_id": self.device_id,
+            "entity_id": self.entity_id,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ParakeyData:
+    """Coordinator data: equal when nothing a platform shows has changed."""
+
+    doors: Mapping[str, Door] = field(default_factory=dict)
+    last_unlocks: Mapping[str, Unlock] = field(default_factory=dict)
+    last_webhook: datetime | None = None

@@ -1,0 +1,101 @@
+"""Fixtures for tests that run Home Assistant with the integration."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_ACCESS_TOKEN
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
+
+from custom_components.parakey.const import (
+    CONF_BASE_URL,
+    CONF_MAX_EVENT_AGE,
+    CONF_POLL_INTERVAL,
+    CONF_WEBHOOK_ENABLED,
+    DOMAIN,
+    EVENT_UNLOCK,
+)
+from simulator import ParakeySimulator, SimulatorServer
+from tests.conftest import TOKEN
+
+EVENT_KEYS = {
+    "event_id", "door_id", "door_name", "place_id", "place_name", "user_id",
+    "user_name", "user_email", "access_id", "access_name", "timestamp",
+    "created_at", "source", "delayed", "device_id", "entity_id",
+}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load custom_components/parakey."""
+
+
+@pytest.fixture
+async def sim(hass: HomeAssistant) -> AsyncGenerator[ParakeySimulator]:
+    """A simulator whose clock is Home Assistant's (so freezer moves both)."""
+    simulator = ParakeySimulator(token=TOKEN, clock=dt_util.utcnow, time_scale=0)
+    yield simulator
+    await simulator.close()
+
+
+@pytest.fixture
+async def server(sim: ParakeySimulator) -> AsyncGenerator[SimulatorServer]:
+    async with SimulatorServer(sim, host="127.0.0.1", port=0) as running:
+        yield running
+
+
+@pytest.fixture
+def options() -> dict[str, object]:
+    return {CONF_POLL_INTERVAL: 60, CONF_MAX_EVENT_AGE: 10, CONF_WEBHOOK_ENABLED: False}
+
+
+@pytest.fixture
+def entry(
+    hass: HomeAssistant, server: SimulatorServer, options: dict[str, object]
+) -> MockConfigEntry:
+    config_entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        unique_id="dom_1",
+        data={CONF_ACCESS_TOKEN: TOKEN, CONF_BASE_URL: server.base_url},
+        options=options,
+    )
+    config_entry.add_to_hass(hass)
+    return config_entry
+
+
+@pytest.fixture
+async def loaded(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+@pytest.fixture
+def unlocks(hass: HomeAssistant) -> list[Event]:
+    """Every parakey_unlock fired on the bus."""
+    return async_capture_events(hass, EVENT_UNLOCK)
+
+
+@pytest.fixture
+def next_poll(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> Callable[..., Awaitable[None]]:
+    """Move time past the poll interval and let the coordinator run."""
+
+    async def run(seconds: float = 61) -> None:
+        freezer.tick(timedelta(seconds=seconds))
+        async_fire_time_changed(hass)
+        # The coordinator polls in a background task.
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+    return run

@@ -1,0 +1,104 @@
+"""Device trigger, logbook and diagnostics, through Home Assistant's components."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import automation
+from homeassistant.components.device_automation import DeviceAutomationType
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_get_device_automations,
+    async_mock_service,
+)
+
+from custom_components.parakey.const import DOMAIN
+from custom_components.parakey.diagnostics import async_get_config_entry_diagnostics
+from simulator import ParakeySimulator
+from tests.conftest import TOKEN
+
+Poll = Callable[..., Awaitable[None]]
+
+
+async def test_device_trigger_fires_for_timely_unlocks_only(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    front = device_registry.async_get_device(identifiers={(DOMAIN, "dev_1")})
+    triggers = await async_get_device_automations(
+        hass, DeviceAutomationType.TRIGGER, front.id
+    )
+    assert [(t["domain"], t["type"]) for t in triggers if t["domain"] == DOMAIN] == [
+        (DOMAIN, "unlocked")
+    ]
+    calls: list[ServiceCall] = async_mock_service(hass, "test", "automation")
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: {
+                "trigger": {
+                    "platform": "device",
+                    "domain": DOMAIN,
+                    "device_id": front.id,
+                    "type": "unlocked",
+                },
+                "action": {
+                    "service": "test.automation",
+                    "data_template": {"who": "{{ trigger.event.data.user_name }}"},
+                },
+            }
+        },
+    )
+    sim.create_unlock("dev_1", "usr_1")
+    sim.create_unlock("dev_2", "usr_2")  # another door
+    sim.create_unlock("dev_1", "usr_2", timestamp=dt_util.utcnow() - timedelta(hours=3))
+    await next_poll()
+
+    assert [call.data["who"] for call in calls] == ["Alice Andersson"]
+
+
+async def test_no_triggers_for_foreign_device(
+    hass: HomeAssistant, loaded: MockConfigEntry, device_registry: dr.DeviceRegistry
+) -> None:
+    other = MockConfigEntry(domain="other")
+    other.add_to_hass(hass)
+    device = device_registry.async_get_or_create(
+        config_entry_id=other.entry_id, identifiers={("other", "x")}
+    )
+    triggers = await async_get_device_automations(
+        hass, DeviceAutomationType.TRIGGER, device.id
+    )
+    assert [t for t in triggers if t["domain"] == DOMAIN] == []
+
+
+async def test_diagnostics_redact_secrets_and_people(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+) -> None:
+    sim.create_unlock("dev_1", "usr_1")
+    await next_poll()
+    # The download view needs the hassio module, which this test environment
+    # cannot import; the integration's own function is what it would call.
+    diagnostics = await async_get_config_entry_diagnostics(hass, loaded)
+    text = str(diagnostics)
+    assert TOKEN not in text
+    assert "Alice" not in text
+    assert "alice@example.com" not in text
+    assert diagnostics["entry"]["data"]["access_token"] == "**REDACTED**"
+    assert diagnostics["poller"]["seen_count"] == 1
+    assert len(diagnostics["recent_unlocks"]) == 1
+    assert diagnostics["recent_unlocks"][0]["door_id"] == "dev_1"
+    assert {door["id"] for door in diagnostics["doors"]} == {"dev_1", "dev_2"}

@@ -1,0 +1,342 @@
+"""Config, reauth, reconfigure and options flows, through the flow manager."""
+
+from __future__ import annotations
+
+from unittest.mock import patch
+
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.const import CONF_ACCESS_TOKEN, CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.parakey.const import (
+    CONF_ADVANCED,
+    CONF_BASE_URL,
+    CONF_MAX_EVENT_AGE,
+    CONF_POLL_INTERVAL,
+    CONF_WEBHOOK_ENABLED,
+    CONF_WEBHOOK_PASSWORD,
+    CONF_WEBHOOK_USERNAME,
+    DOMAIN,
+)
+from simulator import ParakeySimulator, SimulatorServer
+from tests.conftest import TOKEN
+
+
+def user_input(server: SimulatorServer, token: str = TOKEN) -> dict[str, object]:
+    return {CONF_ACCESS_TOKEN: token, CONF_ADVANCED: {CONF_BASE_URL: server.base_url}}
+
+
+async def start_user_flow(hass: HomeAssistant) -> str:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == {}
+    return result["flow_id"]
+
+
+async def test_user_flow_creates_entry_for_the_place(
+    hass: HomeAssistant, server: SimulatorServer
+) -> None:
+    flow_id = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {**user_input(server), CONF_ACCESS_TOKEN: f"  {TOKEN}  "}
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Home"
+    assert result["data"] == {CONF_ACCESS_TOKEN: TOKEN, CONF_BASE_URL: server.base_url}
+    assert result["result"].unique_id == "dom_1"
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ("unauthorized", "invalid_auth"),
+        ("forbidden", "invalid_auth"),
+        ("server_error", "cannot_connect"),
+        ("malformed", "cannot_connect"),
+    ],
+)
+async def test_user_flow_error_then_recovery(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    server: SimulatorServer,
+    fault: str,
+    error: str,
+) -> None:
+    flow_id = await start_user_flow(hass)
+    sim.inject_fault(fault)
+    result = await hass.config_entries.flow.async_configure(flow_id, user_input(server))
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+
+    result = await hass.config_entries.flow.async_configure(flow_id, user_input(server))
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_user_flow_unexpected_error_then_recovery(
+    hass: HomeAssistant, server: SimulatorServer
+) -> None:
+    flow_id = await start_user_flow(hass)
+    with patch(
+        "custom_components.parakey.config_flow.ParakeyClient.list_places",
+        side_effect=RuntimeError("boom"),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, user_input(server)
+        )
+    assert result["errors"] == {"base": "unknown"}
+    result = await hass.config_entries.flow.async_configure(flow_id, user_input(server))
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_user_flow_cannot_connect(hass: HomeAssistant) -> None:
+    flow_id = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_ACCESS_TOKEN: TOKEN,
+            CONF_ADVANCED: {CONF_BASE_URL: "http://127.0.0.1:9"},
+        },
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_same_place_cannot_be_added_twice(
+    hass: HomeAssistant, server: SimulatorServer, entry: MockConfigEntry
+) -> None:
+    flow_id = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, user_input(server))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_place_from_newest_log_without_domains_endpoint(
+    hass: HomeAssistant, sim: ParakeySimulator, server: SimulatorServer
+) -> None:
+    sim.devices_endpoint = False
+    sim.create_unlock()
+    flow_id = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, user_input(server))
+    await hass.async_block_till_done()
+    assert result["result"].unique_id == "dom_1"
+    assert result["title"] == "Home"
+
+
+async def test_place_unknown_yet_uses_token_id_then_upgrades(
+    hass: HomeAssistant, sim: ParakeySimulator, server: SimulatorServer, next_poll
+) -> None:
+    sim.devices_endpoint = False
+    flow_id = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, user_input(server))
+    await hass.async_block_till_done()
+    entry = result["result"]
+    assert entry.unique_id.startswith("token-")
+    assert TOKEN not in entry.unique_id
+    assert entry.title == "Parakey"
+
+    sim.create_unlock()
+    await next_poll()
+
+    assert entry.unique_id == "dom_1"
+    assert entry.title == "Home"
+
+
+async def test_reauth_with_new_token(
+    hass: HomeAssistant, sim: ParakeySimulator, entry: MockConfigEntry
+) -> None:
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACCESS_TOKEN: "still-wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACCESS_TOKEN: TOKEN}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_ACCESS_TOKEN] == TOKEN
+
+
+async def test_reauth_token_of_another_place_aborts(
+    hass: HomeAssistant, server: SimulatorServer
+) -> None:
+    other = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="dom_other",
+        data={CONF_ACCESS_TOKEN: "old", CONF_BASE_URL: server.base_url},
+    )
+    other.add_to_hass(hass)
+    result = await other.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACCESS_TOKEN: TOKEN}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_place"
+    assert other.data[CONF_ACCESS_TOKEN] == "old"
+
+
+async def test_reauth_of_token_entry_learns_place(
+    hass: HomeAssistant, server: SimulatorServer
+) -> None:
+    pending = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="token-abc",
+        title="Parakey",
+        data={CONF_ACCESS_TOKEN: "old", CONF_BASE_URL: server.base_url},
+    )
+    pending.add_to_hass(hass)
+    result = await pending.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACCESS_TOKEN: TOKEN}
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reauth_successful"
+    assert pending.unique_id == "dom_1"
+    assert pending.title == "Home"
+
+
+async def test_reauth_of_token_entry_keeps_token_id(
+    hass: HomeAssistant, sim: ParakeySimulator, server: SimulatorServer
+) -> None:
+    sim.devices_endpoint = False
+    pending = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="token-abc",
+        title="Parakey",
+        data={CONF_ACCESS_TOKEN: "old", CONF_BASE_URL: server.base_url},
+    )
+    pending.add_to_hass(hass)
+    result = await pending.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACCESS_TOKEN: TOKEN}
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reauth_successful"
+    assert pending.unique_id == "token-abc"
+
+
+async def test_reauth_of_token_entry_for_place_already_added(
+    hass: HomeAssistant, server: SimulatorServer, entry: MockConfigEntry
+) -> None:
+    pending = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="token-abc",
+        data={CONF_ACCESS_TOKEN: "old", CONF_BASE_URL: server.base_url},
+    )
+    pending.add_to_hass(hass)
+    result = await pending.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACCESS_TOKEN: TOKEN}
+    )
+    assert result["reason"] == "already_configured"
+
+
+async def test_reconfigure_changes_token_and_url(
+    hass: HomeAssistant, sim: ParakeySimulator, server: SimulatorServer
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="dom_1",
+        title="Home",
+        data={CONF_ACCESS_TOKEN: "old", CONF_BASE_URL: "http://127.0.0.1:9"},
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_ACCESS_TOKEN: "old",
+            CONF_ADVANCED: {CONF_BASE_URL: "http://127.0.0.1:9"},
+        },
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input(server)
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == {CONF_ACCESS_TOKEN: TOKEN, CONF_BASE_URL: server.base_url}
+
+
+async def test_options_apply_without_restart(
+    hass: HomeAssistant, loaded: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(loaded.entry_id)
+    assert result["step_id"] == "init"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_POLL_INTERVAL: 120, CONF_MAX_EVENT_AGE: 0, CONF_WEBHOOK_ENABLED: False},
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded.options == {
+        CONF_POLL_INTERVAL: 120,
+        CONF_MAX_EVENT_AGE: 0,
+        CONF_WEBHOOK_ENABLED: False,
+    }
+    coordinator = loaded.runtime_data
+    assert coordinator.update_interval.total_seconds() == 120
+    assert coordinator.max_event_age is None
+
+
+async def test_options_enable_webhook_shows_url_and_header(
+    hass: HomeAssistant, loaded: MockConfigEntry
+) -> None:
+    await hass.config.async_update(external_url="https://ha.example.org")
+    result = await hass.config_entries.options.async_init(loaded.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_POLL_INTERVAL: 60, CONF_MAX_EVENT_AGE: 10, CONF_WEBHOOK_ENABLED: True},
+    )
+    assert result["step_id"] == "webhook"
+    placeholders = result["description_placeholders"]
+    webhook_id = loaded.data[CONF_WEBHOOK_ID]
+    assert placeholders["url"] == f"https://ha.example.org/api/webhook/{webhook_id}"
+    assert placeholders["header_value"].startswith("Basic ")
+    assert placeholders["url_problem"] == ""
+    first_password = loaded.data[CONF_WEBHOOK_PASSWORD]
+
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded.options[CONF_WEBHOOK_ENABLED] is True
+    assert loaded.runtime_data.webhook_enabled
+
+    # Opening the options again keeps the credentials unless asked for new ones.
+    result = await hass.config_entries.options.async_init(loaded.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_POLL_INTERVAL: 60, CONF_MAX_EVENT_AGE: 10, CONF_WEBHOOK_ENABLED: True},
+    )
+    assert loaded.data[CONF_WEBHOOK_PASSWORD] == first_password
+    await hass.config_entries.options.async_configure(result["flow_id"], {})
+    await hass.async_block_till_done()
+
+    result = await hass.config_entries.options.async_init(loaded.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_POLL_INTERVAL: 60,
+            CONF_MAX_EVENT_AGE: 10,
+            CONF_WEBHOOK_ENABLED: True,
+            "regenerate_credentials": True,
+        },
+    )
+    assert loaded.data[CONF_WEBHOOK_PASSWORD] != first_password
+    assert loaded.data[CONF_WEBHOOK_USERNAME]
+    assert loaded.data[CONF_WEBHOOK_ID] == webhook_id
+    await hass.config_entries.options.async_configure(result["flow_id"], {})
+    await hass.async_block_till_done()

@@ -1,0 +1,310 @@
+"""Polling end to end: Home Assistant with the integration against the simulator."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+
+from custom_components.parakey.const import DOMAIN
+from simulator import ParakeySimulator
+
+from .conftest import EVENT_KEYS
+
+Poll = Callable[..., Awaitable[None]]
+FRONT_EVENT = "event.front_door_unlock"
+FRONT_BY = "sensor.front_door_last_unlocked_by"
+FRONT_AT = "sensor.front_door_last_unlock"
+
+
+async def test_setup_makes_a_device_per_door_and_replays_nothing(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    entry: MockConfigEntry,
+    unlocks: list[Event],
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    sim.create_unlock("dev_1", "usr_1")  # history from before the integration
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert entry.state is ConfigEntryState.LOADED
+    devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    assert sorted(device.name for device in devices) == ["Back door", "Front door"]
+    assert hass.states.get(FRONT_EVENT).state == STATE_UNKNOWN
+    assert hass.states.get(FRONT_BY).state == STATE_UNKNOWN
+    assert unlocks == []
+
+
+async def test_unlock_reaches_bus_entity_and_sensors(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    unlocks: list[Event],
+    next_poll: Poll,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    log = sim.create_unlock("dev_1", "usr_1")
+    await next_poll()
+
+    assert len(unlocks) == 1
+    data = unlocks[0].data
+    assert set(data) == EVENT_KEYS
+    device = device_registry.async_get_device(identifiers={(DOMAIN, "dev_1")})
+    assert device is not None
+    assert data == {
+        "event_id": log["id"],
+        "door_id": "dev_1",
+        "door_name": "Front door",
+        "place_id": "dom_1",
+        "place_name": "Home",
+        "user_id": "usr_1",
+        "user_name": "Alice Andersson",
+        "user_email": "alice@example.com",
+        "access_id": "acc_1",
+        "access_name": "Family",
+        "timestamp": log["timestamp"],
+        "created_at": log["createdAt"],
+        "source": "poll",
+        "delayed": False,
+        "device_id": device.id,
+        "entity_id": FRONT_EVENT,
+    }
+    event_state = hass.states.get(FRONT_EVENT)
+    assert event_state.attributes["event_type"] == "unlocked"
+    assert event_state.attributes["event_id"] == log["id"]
+    assert event_state.attributes["user_name"] == "Alice Andersson"
+    assert event_state.attributes["access_name"] == "Family"
+    assert event_state.attributes["timestamp"] == log["timestamp"]
+    assert hass.states.get(FRONT_BY).state == "Alice Andersson"
+    # Home Assistant shows timestamps to the second.
+    shown = dt_util.parse_datetime(hass.states.get(FRONT_AT).state)
+    assert shown == dt_util.parse_datetime(log["timestamp"]).replace(microsecond=0)
+    # The other door saw nothing.
+    assert hass.states.get("event.back_door_unlock").state == STATE_UNKNOWN
+
+
+async def test_idle_cycle_is_one_304_and_no_state_writes(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+) -> None:
+    sim.create_unlock()
+    await next_poll()
+    writes = async_capture_events(hass, EVENT_STATE_CHANGED)
+    sim.reset_stats()
+
+    await next_poll()
+
+    assert sim.stats["requests"] == 1
+    assert sim.stats["not_modified"] == 1
+    assert sim.stats["bytes_sent"] == 0
+    assert writes == []
+
+
+async def test_three_unlocks_in_created_at_order(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    unlocks: list[Event],
+    next_poll: Poll,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    ids = []
+    for door, user in (("dev_1", "usr_1"), ("dev_2", "usr_2"), ("dev_1", "usr_2")):
+        freezer.tick(timedelta(seconds=5))
+        ids.append(sim.create_unlock(door, user)["id"])
+    await next_poll()
+
+    assert [event.data["event_id"] for event in unlocks] == ids
+    # The last unlock of the front door wins its sensor.
+    assert hass.states.get(FRONT_BY).state == "Bob Berg"
+    await next_poll()
+    assert len(unlocks) == 3
+
+
+async def test_new_door_appears_without_reload(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    unlocks: list[Event],
+    next_poll: Poll,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    sim.add_door("dev_9", "Garage")
+    log = sim.create_unlock("dev_9", "usr_2")
+    await next_poll()
+
+    device = device_registry.async_get_device(identifiers={(DOMAIN, "dev_9")})
+    assert device is not None
+    assert device.name == "Garage"
+    (event,) = unlocks
+    assert event.data["device_id"] == device.id
+    assert event.data["entity_id"] == "event.garage_unlock"
+    # The first unlock of the new door already reached its event entity.
+    assert hass.states.get("event.garage_unlock").attributes["event_id"] == log["id"]
+    assert hass.states.get("sensor.garage_last_unlocked_by").state == "Bob Berg"
+
+
+async def test_revoked_token_starts_reauth(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+) -> None:
+    sim.inject_fault("unauthorized", count=5)
+    await next_poll()
+
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert flows[0]["context"]["entry_id"] == loaded.entry_id
+
+
+async def test_outage_makes_entities_unavailable_then_recovers(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    unlocks: list[Event],
+    next_poll: Poll,
+) -> None:
+    log = sim.create_unlock()
+    sim.inject_fault("server_error", count=3)
+    await next_poll()
+    assert hass.states.get(FRONT_EVENT).state == STATE_UNAVAILABLE
+    assert hass.states.get(FRONT_BY).state == STATE_UNAVAILABLE
+    await next_poll()
+    await next_poll()
+    assert unlocks == []
+
+    await next_poll()
+
+    assert [event.data["event_id"] for event in unlocks] == [log["id"]]
+    assert hass.states.get(FRONT_EVENT).attributes["event_id"] == log["id"]
+    assert hass.states.get(FRONT_BY).state == "Alice Andersson"
+
+
+async def test_rate_limit_backs_off_then_returns_to_interval(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+) -> None:
+    coordinator = loaded.runtime_data
+    sim.inject_fault("rate_limit", retry_after=300)
+    await next_poll()
+    assert coordinator.update_interval == timedelta(seconds=300)
+    sim.reset_stats()
+    await next_poll(120)
+    assert sim.stats["requests"] == 0
+    await next_poll(200)
+    assert sim.stats["requests"] == 1
+    assert coordinator.update_interval == timedelta(seconds=60)
+
+
+async def test_restart_delivers_downtime_unlocks_once(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    unlocks: list[Event],
+    next_poll: Poll,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    automation_seen = async_capture_events(hass, EVENT_STATE_CHANGED)
+    before = sim.create_unlock()
+    await next_poll()
+    assert len(unlocks) == 1
+    assert await hass.config_entries.async_unload(loaded.entry_id)
+    await hass.async_block_till_done()
+
+    # Home Assistant is down for 30 minutes: one unlock early, one just now.
+    freezer.tick(timedelta(minutes=5))
+    old = sim.create_unlock("dev_2", "usr_2")
+    freezer.tick(timedelta(minutes=25))
+    recent = sim.create_unlock("dev_1", "usr_2")
+    automation_seen.clear()
+
+    assert await hass.config_entries.async_setup(loaded.entry_id)
+    await hass.async_block_till_done()
+    await next_poll()
+
+    delivered = {event.data["event_id"]: event.data for event in unlocks}
+    assert list(delivered) == [before["id"], old["id"], recent["id"]]
+    assert len(unlocks) == 3
+    assert delivered[old["id"]]["delayed"] is True
+    assert delivered[recent["id"]]["delayed"] is False
+    # The delayed unlock did not trigger the back door's event entity...
+    assert hass.states.get("event.back_door_unlock").state == STATE_UNKNOWN
+    # ...but still updated its sensors, which survive the restart.
+    assert hass.states.get("sensor.back_door_last_unlocked_by").state == "Bob Berg"
+    assert hass.states.get(FRONT_EVENT).attributes["event_id"] == recent["id"]
+    await next_poll()
+    assert len(unlocks) == 3
+
+
+async def test_sensors_survive_restart(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+) -> None:
+    sim.create_unlock("dev_1", "usr_2")
+    await next_poll()
+    await hass.config_entries.async_reload(loaded.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(FRONT_BY).state == "Bob Berg"
+
+
+async def test_doors_from_history_when_no_devices_endpoint(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    sim: ParakeySimulator,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    sim.devices_endpoint = False
+    sim.add_door("dev_7", "Cellar")
+    sim.create_unlock("dev_7", "usr_1")
+    freezer.tick(timedelta(days=1))
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    assert [device.name for device in devices] == ["Cellar"]
+
+
+async def test_user_can_remove_a_door(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    assert await async_setup_component(hass, "config", {})
+    device = device_registry.async_get_device(identifiers={(DOMAIN, "dev_2")})
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "config_entry_id": loaded.entry_id,
+            "device_id": device.id,
+        }
+    )
+    response = await client.receive_json()
+    assert response["success"]
+    await hass.async_block_till_done()
+    assert device_registry.async_get_device(identifiers={(DOMAIN, "dev_2")}) is None
+    assert "dev_2" not in loaded.runtime_data.doors
+    assert entity_registry.async_get("event.back_door_unlock") is None

@@ -1,0 +1,362 @@
+"""The webhook, through Home Assistant's real webhook URL."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+import json
+import logging
+from unittest.mock import patch
+
+from homeassistant.components.webhook import async_generate_path
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.parakey.const import (
+    CONF_CLOUDHOOK_URL,
+    CONF_MAX_EVENT_AGE,
+    CONF_POLL_INTERVAL,
+    CONF_WEBHOOK_ENABLED,
+    CONF_WEBHOOK_PASSWORD,
+    CONF_WEBHOOK_USERNAME,
+    DOMAIN,
+)
+from custom_components.parakey.webhook import authorization_value
+from simulator import ParakeySimulator, SimulatorServer
+
+from .conftest import EVENT_KEYS
+
+Poll = Callable[..., Awaitable[None]]
+WEBHOOK_ID = "0123456789abcdef" * 4
+USERNAME = "ha-test"
+PASSWORD = "s3cret-Passw0rd"
+AUTH = authorization_value(USERNAME, PASSWORD)
+PATH = async_generate_path(WEBHOOK_ID)
+
+
+@pytest.fixture
+def options() -> dict[str, object]:
+    return {CONF_POLL_INTERVAL: 60, CONF_MAX_EVENT_AGE: 10, CONF_WEBHOOK_ENABLED: True}
+
+
+@pytest.fixture
+async def entry(
+    hass: HomeAssistant, server: SimulatorServer, options: dict[str, object]
+) -> MockConfigEntry:
+    await async_setup_component(hass, "http", {})
+    await hass.config.async_update(external_url="https://ha.example.org")
+    config_entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        unique_id="dom_1",
+        data={
+            "access_token": "test-token-7f3a",
+            "base_url": server.base_url,
+            CONF_WEBHOOK_ID: WEBHOOK_ID,
+            CONF_WEBHOOK_USERNAME: USERNAME,
+            CONF_WEBHOOK_PASSWORD: PASSWORD,
+        },
+        options=options,
+    )
+    config_entry.add_to_hass(hass)
+    return config_entry
+
+
+async def post(
+    hass_client_no_auth: ClientSessionGenerator,
+    body: bytes | str | object,
+    *,
+    auth: str | None = AUTH,
+    method: str = "POST",
+) -> int:
+    client = await hass_client_no_auth()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Parakey-WebhookWorker/1.0",
+    }
+    if auth is not None:
+        headers["Authorization"] = auth
+    data = body if isinstance(body, bytes | str) else json.dumps(body)
+    resp = await client.request(method, PATH, data=data, headers=headers)
+    return resp.status
+
+
+async def test_valid_push_fires_once_and_poll_does_not_repeat_it(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    unlocks: list[Event],
+    next_poll: Poll,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    log = sim.create_unlock("dev_1", "usr_1")
+
+    assert await post(hass_client_no_auth, log) == HTTPStatus.OK
+    await hass.async_block_till_done()
+
+    (event,) = unlocks
+    assert set(event.data) == EVENT_KEYS
+    assert event.data["source"] == "webhook"
+    assert event.data["event_id"] == log["id"]
+    assert event.data["entity_id"] == "event.front_door_unlock"
+    assert hass.states.get("event.front_door_unlock").attributes["source"] == "webhook"
+    assert (
+        hass.states.get("sensor.front_door_last_unlocked_by").state == "Alice Andersson"
+    )
+    assert hass.states.get("sensor.home_last_webhook").state not in (
+        "unknown",
+        "unavailable",
+    )
+
+    # Parakey retries, then the poll finds the same log: still one event.
+    assert await post(hass_client_no_auth, log) == HTTPStatus.OK
+    await next_poll()
+    assert len(unlocks) == 1
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [
+        None,
+        "Basic d3Jvbmc6d3Jvbmc=",
+        AUTH[:-2] + ("A" if AUTH[-2] != "A" else "B") + AUTH[-1],
+        "Bearer " + PASSWORD,
+        "",
+    ],
+    ids=["missing", "wrong", "one-character-off", "other-scheme", "empty"],
+)
+async def test_bad_credentials_are_refused_without_leaking(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    unlocks: list[Event],
+    hass_client_no_auth: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+    auth: str | None,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    log = sim.create_unlock()
+    assert await post(hass_client_no_auth, log, auth=auth) == HTTPStatus.UNAUTHORIZED
+    await hass.async_block_till_done()
+    assert unlocks == []
+    ours = "\n".join(
+        record.getMessage()
+        for record in caplog.records
+        if record.name.startswith("custom_components.parakey")
+    )
+    assert "Refused a Parakey webhook call" in ours
+    for secret in (PASSWORD, AUTH.split()[1], WEBHOOK_ID, USERNAME):
+        assert secret not in ours
+    if auth:
+        assert auth not in caplog.text
+
+
+async def test_refusal_warning_is_rate_limited(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    for _ in range(3):
+        assert await post(hass_client_no_auth, {}, auth=None) == HTTPStatus.UNAUTHORIZED
+    warnings = [
+        record
+        for record in caplog.records
+        if record.levelno == logging.WARNING and "Refused" in record.getMessage()
+    ]
+    assert len(warnings) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"", HTTPStatus.OK),
+        (b"{not json", HTTPStatus.OK),
+        (b"\xff\xfe", HTTPStatus.OK),
+        ([{"id": "evl_1"}], HTTPStatus.OK),
+        ({"createdAt": "2026-03-14T08:02:11.512Z"}, HTTPStatus.OK),
+        ({"id": "evl_1", "createdAt": "not a date"}, HTTPStatus.OK),
+        (b"x" * (1024 * 1024), HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
+    ],
+    ids=["empty", "invalid-json", "not-utf8", "list", "no-id", "bad-date", "1-MiB"],
+)
+async def test_unusable_bodies(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    unlocks: list[Event],
+    hass_client_no_auth: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+    body: object,
+    status: HTTPStatus,
+) -> None:
+    assert await post(hass_client_no_auth, body) == status
+    await hass.async_block_till_done()
+    assert unlocks == []
+    assert "Traceback" not in caplog.text
+    assert "Error processing webhook" not in caplog.text
+
+
+async def test_get_is_not_allowed(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    unlocks: list[Event],
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    assert (
+        await post(hass_client_no_auth, b"", method="GET")
+        == HTTPStatus.METHOD_NOT_ALLOWED
+    )
+    assert unlocks == []
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{CONF_POLL_INTERVAL: 60, CONF_MAX_EVENT_AGE: 10, CONF_WEBHOOK_ENABLED: False}],
+)
+async def test_option_off_means_no_webhook(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    unlocks: list[Event],
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    # Home Assistant answers 200 for an unknown webhook id, so as not to reveal it.
+    assert await post(hass_client_no_auth, sim.create_unlock()) == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert unlocks == []
+    assert hass.states.get("sensor.home_last_webhook") is None
+
+
+async def test_unload_unregisters(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    unlocks: list[Event],
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    assert await hass.config_entries.async_unload(loaded.entry_id)
+    assert await post(hass_client_no_auth, sim.create_unlock()) == HTTPStatus.OK
+    assert unlocks == []
+
+
+async def test_not_https_issue_appears_and_clears(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    issue_id = f"webhook_not_https_{loaded.entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    await hass.config.async_update(external_url="http://ha.example.org:8123")
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    await hass.config.async_update(external_url="https://ha.example.org")
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_no_url_issue(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    await hass.config.async_update(external_url=None)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, f"webhook_no_url_{entry.entry_id}")
+    # Turning the webhook off clears every webhook issue.
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_WEBHOOK_ENABLED: False}
+    )
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert not [i for i in issue_registry.issues.values() if i.domain == DOMAIN]
+
+
+async def test_not_delivering_issue_appears_and_clears(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+    issue_registry: ir.IssueRegistry,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    issue_id = f"webhook_not_delivering_{loaded.entry_id}"
+    for _ in range(3):
+        sim.create_unlock()
+        await next_poll(200)  # found by poll, 3 minutes old: the push never came
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders["missing"] == "3"
+
+    assert await post(hass_client_no_auth, sim.create_unlock()) == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_fresh_polled_log_does_not_count_as_missed(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    for _ in range(4):
+        await next_poll(61)
+        sim.create_unlock()
+        await next_poll(30)  # a push could still be on its way
+    assert not issue_registry.async_get_issue(
+        DOMAIN, f"webhook_not_delivering_{loaded.entry_id}"
+    )
+
+
+async def test_simulator_delivers_with_retries(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    unlocks: list[Event],
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    client = await hass_client_no_auth()
+    url = str(client.make_url(PATH))
+    # A wrong header: every attempt is refused, Parakey-style retries included.
+    sim.configure_webhook(url, {"Authorization": "Basic bm9wZTpub3Bl"})
+    log = sim.create_unlock()
+    await sim.wait_deliveries_idle()
+    assert [d["status"] for d in sim.deliveries] == [401] * 6
+    assert unlocks == []
+    sim.configure_webhook(url, {"Authorization": AUTH})
+    log = sim.create_unlock("dev_2", "usr_2")
+    await sim.wait_deliveries_idle()
+    await hass.async_block_till_done()
+    assert [event.data["event_id"] for event in unlocks] == [log["id"]]
+    assert unlocks[0].data["source"] == "webhook"
+    assert [d["status"] for d in sim.deliveries[6:]] == [200]
+
+
+async def test_cloudhook_is_used_and_deleted(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    hass.config.components.add("cloud")
+    with (
+        patch(
+            "homeassistant.components.cloud.async_active_subscription",
+            return_value=True,
+        ),
+        patch(
+            "homeassistant.components.cloud.async_create_cloudhook",
+            return_value="https://hooks.nabu.casa/abc",
+        ) as create,
+    ):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    create.assert_called_once_with(hass, WEBHOOK_ID)
+    assert entry.data[CONF_CLOUDHOOK_URL] == "https://hooks.nabu.casa/abc"
+
+    with patch("homeassistant.components.cloud.async_delete_cloudhook") as delete:
+        assert await hass.config_entries.async_remove(entry.entry_id)
+    delete.assert_called_once_with(hass, WEBHOOK_ID)
