@@ -1,0 +1,87 @@
+"""The files hassfest and HACS validate: translations, manifest, hacs.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import re
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+INTEGRATION = ROOT / "custom_components" / "parakey"
+
+
+def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+STRINGS = flatten(json.loads((INTEGRATION / "strings.json").read_text()))
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_translation_matches_strings(language: str) -> None:
+    translation = flatten(
+        json.loads(
+            (INTEGRATION / "translations" / f"{language}.json").read_text("utf-8")
+        )
+    )
+    assert set(translation) == set(STRINGS)
+    for key, text in translation.items():
+        assert set(re.findall(r"{\w+}", text)) == set(
+            re.findall(r"{\w+}", STRINGS[key])
+        ), key
+        assert text == text.strip(), key
+        assert not re.search(r"https?://", text), (
+            key
+        )  # hassfest: links go in placeholders
+
+
+def test_english_translation_is_strings_json() -> None:
+    assert (INTEGRATION / "translations" / "en.json").read_text() == (
+        INTEGRATION / "strings.json"
+    ).read_text()
+
+
+def test_every_translation_key_in_code_has_a_string() -> None:
+    code = "\n".join(path.read_text() for path in INTEGRATION.glob("*.py"))
+    for key in re.findall(r'translation_key="(\w+)"', code):
+        assert any(f".{key}." in f".{name}" for name in STRINGS), key
+    for key in ("invalid_auth", "rate_limited", "update_failed"):
+        assert f"exceptions.{key}.message" in STRINGS
+
+
+def test_manifest_is_valid_and_sorted() -> None:
+    manifest = json.loads((INTEGRATION / "manifest.json").read_text())
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+    assert manifest["domain"] == INTEGRATION.name
+    for required in (
+        "version",
+        "codeowners",
+        "documentation",
+        "issue_tracker",
+        "iot_class",
+    ):
+        assert manifest[required]
+    assert manifest["config_flow"] is True
+    assert "webhook" in manifest["dependencies"]
+    assert "cloud" in manifest["after_dependencies"]
+
+
+def test_hacs_json() -> None:
+    hacs = json.loads((ROOT / "hacs.json").read_text())
+    allowed = {
+        "name", "content_in_root", "zip_release", "filename", "hide_default_branch",
+        "country", "homeassistant", "hacs", "persistent_directory",
+    }  # fmt: skip
+    assert set(hacs) <= allowed
+    assert hacs["homeassistant"] == "2025.4.0"
