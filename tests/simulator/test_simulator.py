@@ -93,7 +93,6 @@ async def test_filters_order_and_paging(
 
 
 def parse(body: bytes) -> Any:
-
     return json.loads(body)
 
 
