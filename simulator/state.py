@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+import secrets
 from typing import Any
 
 type Clock = Callable[[], datetime]
@@ -52,12 +53,15 @@ class PlaceState:
     users: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     accesses: dict[str, str] = field(default_factory=dict)
     logs: list[StoredLog] = field(default_factory=list)
+    # Ids differ between runs, as a real cloud's never repeat: a restarted
+    # simulator must not reuse ids a running Home Assistant already saw.
+    run: str = field(default_factory=lambda: secrets.token_hex(3))
     _counter: int = 0
 
     def next_id(self) -> str:
-        """Monotonic, unique event-log ids."""
+        """Unique event-log ids, increasing within one run."""
         self._counter += 1
-        return f"evl_{self._counter:06d}"
+        return f"evl_{self.run}{self._counter:06d}"
 
     def add(
         self,

@@ -10,6 +10,7 @@ from homeassistant.const import (
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.start import async_at_started
 
 from .api import DEFAULT_BASE_URL, ParakeyClient
 from .const import CONF_BASE_URL, DOMAIN
@@ -36,7 +37,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> b
     # Unlocks are events, not state: poll even when no entity listens (a
     # place without doors yet still fires parakey_unlock).
     entry.async_on_unload(coordinator.async_add_listener(lambda: None))
-    await coordinator.async_start_polling()
+    # After a restart the first poll delivers the unlocks of the downtime:
+    # wait until Home Assistant has started, so automations are listening.
+    async def start_polling(_: HomeAssistant) -> None:
+        await coordinator.async_start_polling()
+
+    entry.async_on_unload(async_at_started(hass, start_polling))
 
     if coordinator.webhook_enabled:
         await async_setup_webhook(hass, entry, coordinator)

@@ -7,8 +7,13 @@ from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.const import (
+    EVENT_HOMEASSISTANT_STARTED,
+    EVENT_STATE_CHANGED,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
+from homeassistant.core import CoreState, Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -308,3 +313,28 @@ async def test_user_can_remove_a_door(
     assert device_registry.async_get_device(identifiers={(DOMAIN, "dev_2")}) is None
     assert "dev_2" not in loaded.runtime_data.doors
     assert entity_registry.async_get("event.back_door_unlock") is None
+
+
+async def test_first_poll_waits_until_home_assistant_started(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    entry: MockConfigEntry,
+    unlocks: list[Event],
+) -> None:
+    # Automations attach their triggers when Home Assistant has started; the
+    # unlocks of a downtime must not be fired before that.
+    hass.set_state(CoreState.not_running)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    sim.reset_stats()
+    sim.create_unlock()
+    await hass.async_block_till_done()
+    assert sim.stats["by_path"].get("/eventLogs") is None
+    assert entry.runtime_data.poller.state.watermark is None
+
+    hass.set_state(CoreState.running)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await hass.async_block_till_done()
+
+    assert entry.runtime_data.poller.state.watermark is not None
+    assert sim.stats["by_path"]["/eventLogs"] >= 1

@@ -1,0 +1,244 @@
+"""Set up a fresh Home Assistant as a new owner would, over its HTTP APIs.
+
+Onboards a demo owner, adds Parakey through the real config flow against
+the simulator, switches the webhook on through the options flow and points
+the simulator's webhook delivery at it, and saves a door-activity dashboard.
+Idempotent: on an onboarded instance it only logs in and checks the entry.
+
+Usage: python scripts/demo_setup.py [--ha URL] [--sim URL] [--token TOKEN]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import sys
+from typing import Any
+
+import aiohttp
+
+USERNAME = "demo"
+PASSWORD = "parakey-demo"  # a throwaway local demo account, printed on purpose
+
+
+class HomeAssistant:
+    """A tiny client for the REST and websocket APIs."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
+        self.session = session
+        self.url = url.rstrip("/")
+        self.client_id = f"{self.url}/"
+        self.token = ""
+        self._ids = itertools.count(1)
+
+    async def wait_until_up(self, seconds: float = 180) -> None:
+        for _ in range(int(seconds * 2)):
+            try:
+                async with self.session.get(f"{self.url}/api/onboarding") as resp:
+                    if resp.status in (200, 401, 404):
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.5)
+        sys.exit(f"Home Assistant did not answer at {self.url}")
+
+    async def login(self) -> None:
+        async with self.session.get(f"{self.url}/api/onboarding") as resp:
+            steps = await resp.json() if resp.status == 200 else []
+        if any(s["step"] == "user" and not s["done"] for s in steps):
+            async with self.session.post(
+                f"{self.url}/api/onboarding/users",
+                json={
+                    "client_id": self.client_id,
+                    "name": "Demo Owner",
+                    "username": USERNAME,
+                    "password": PASSWORD,
+                    "language": "en",
+                },
+            ) as resp:
+                code = (await resp.json())["auth_code"]
+        else:
+            code = await self._login_flow()
+        async with self.session.post(
+            f"{self.url}/auth/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "client_id": self.client_id,
+            },
+        ) as resp:
+            self.token = (await resp.json())["access_token"]
+        for step, body in (
+            ("core_config", {}),
+            ("analytics", {}),
+            (
+                "integration",
+                {"client_id": self.client_id, "redirect_uri": self.client_id},
+            ),
+        ):
+            if any(s["step"] == step and not s["done"] for s in steps):
+                await self.post(f"/api/onboarding/{step}", body)
+
+    async def _login_flow(self) -> str:
+        async with self.session.post(
+            f"{self.url}/auth/login_flow",
+            json={
+                "client_id": self.client_id,
+                "handler": ["homeassistant", None],
+                "redirect_uri": self.client_id,
+            },
+        ) as resp:
+            flow = await resp.json()
+        async with self.session.post(
+            f"{self.url}/auth/login_flow/{flow['flow_id']}",
+            json={
+                "client_id": self.client_id,
+                "username": USERNAME,
+                "password": PASSWORD,
+            },
+        ) as resp:
+            result = await resp.json()
+        if "result" not in result:
+            sys.exit(
+                "Could not log in as the demo owner; "
+                "delete config/.storage to start over"
+            )
+        return str(result["result"])
+
+    async def get(self, path: str) -> Any:
+        async with self.session.get(
+            f"{self.url}{path}", headers={"Authorization": f"Bearer {self.token}"}
+        ) as resp:
+            resp.raise_for_status()
+            return await resp.json()
+
+    async def post(self, path: str, body: dict[str, Any]) -> Any:
+        async with self.session.post(
+            f"{self.url}{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {self.token}"},
+        ) as resp:
+            if resp.status >= 400:
+                sys.exit(f"POST {path} answered {resp.status}: {await resp.text()}")
+            return await resp.json()
+
+    async def ws(self, *messages: dict[str, Any]) -> list[Any]:
+        results = []
+        async with self.session.ws_connect(f"{self.url}/api/websocket") as socket:
+            await socket.receive_json()
+            await socket.send_json({"type": "auth", "access_token": self.token})
+            await socket.receive_json()
+            for message in messages:
+                await socket.send_json({**message, "id": next(self._ids)})
+                answer = await socket.receive_json()
+                if not answer.get("success"):
+                    sys.exit(f"websocket {message['type']} failed: {answer}")
+                results.append(answer.get("result"))
+        return results
+
+
+DASHBOARD = {
+    "title": "Doors",
+    "views": [
+        {
+            "title": "Door activity",
+            "path": "doors",
+            "cards": [
+                {
+                    "type": "entities",
+                    "title": "Doors",
+                    "entities": [
+                        "event.front_door_unlock",
+                        "sensor.front_door_last_unlocked_by",
+                        "sensor.front_door_last_unlock",
+                        "event.back_door_unlock",
+                        "sensor.back_door_last_unlocked_by",
+                        "sensor.back_door_last_unlock",
+                        "sensor.home_last_webhook",
+                    ],
+                },
+                {
+                    "type": "logbook",
+                    "title": "Unlocks",
+                    "hours_to_show": 24,
+                    "target": {
+                        "entity_id": [
+                            "event.front_door_unlock",
+                            "event.back_door_unlock",
+                        ]
+                    },
+                },
+            ],
+        }
+    ],
+}
+
+
+async def main(args: argparse.Namespace) -> None:
+    async with aiohttp.ClientSession() as session:
+        ha = HomeAssistant(session, args.ha)
+        await ha.wait_until_up()
+        await ha.login()
+        entries = await ha.get("/api/config/config_entries/entry?domain=parakey")
+        if not entries:
+            await ha.ws({"type": "config/core/update", "external_url": ha.url})
+            flow = await ha.post(
+                "/api/config/config_entries/flow", {"handler": "parakey"}
+            )
+            result = await ha.post(
+                f"/api/config/config_entries/flow/{flow['flow_id']}",
+                {"access_token": args.token, "advanced": {"base_url": args.sim}},
+            )
+            if result.get("type") != "create_entry":
+                sys.exit(f"Config flow did not create the entry: {result}")
+            entry_id = result["result"]["entry_id"]
+            options = await ha.post(
+                "/api/config/config_entries/options/flow", {"handler": entry_id}
+            )
+            shown = await ha.post(
+                f"/api/config/config_entries/options/flow/{options['flow_id']}",
+                {"poll_interval": 60, "max_event_age": 10, "webhook_enabled": True},
+            )
+            placeholders = shown["description_placeholders"]
+            await ha.post(
+                f"/api/config/config_entries/options/flow/{options['flow_id']}", {}
+            )
+            async with session.put(
+                f"{args.sim}/_sim/webhook",
+                json={
+                    "url": placeholders["url"],
+                    "headers": {
+                        placeholders["header_name"]: placeholders["header_value"]
+                    },
+                },
+            ) as resp:
+                resp.raise_for_status()
+            await ha.ws(
+                {"type": "lovelace/dashboards/create", "url_path": "parakey-doors",
+                 "title": "Doors", "icon": "mdi:door", "mode": "storage",
+                 "show_in_sidebar": True, "require_admin": False},
+                {"type": "lovelace/config/save", "url_path": "parakey-doors",
+                 "config": DASHBOARD},
+            )  # fmt: skip
+            print(f"Parakey added; webhook {placeholders['url']}")
+        print(
+            json.dumps(
+                {
+                    "url": ha.url,
+                    "username": USERNAME,
+                    "password": PASSWORD,
+                    "dashboard": f"{ha.url}/parakey-doors/doors",
+                    "token": ha.token,
+                }
+            )  # fmt: skip
+        )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ha", default="http://127.0.0.1:8123")
+    parser.add_argument("--sim", default="http://127.0.0.1:8710")
+    parser.add_argument("--token", default="demo")
+    asyncio.run(main(parser.parse_args()))
