@@ -7,6 +7,10 @@ from pathlib import Path
 import re
 from typing import Any
 
+from homeassistant.components.blueprint.models import Blueprint
+from homeassistant.components.blueprint.schemas import BLUEPRINT_SCHEMA
+from homeassistant.util.yaml import load_yaml
+from PIL import Image
 import pytest
 
 ROOT = Path(__file__).parent.parent
@@ -85,3 +89,25 @@ def test_hacs_json() -> None:
     }  # fmt: skip
     assert set(hacs) <= allowed
     assert hacs["homeassistant"] == "2025.4.0"
+
+
+def test_blueprint_is_valid() -> None:
+    path = (
+        ROOT
+        / "blueprints"
+        / "automation"
+        / "parakey"
+        / "notify_when_person_unlocks.yaml"
+    )
+    blueprint = Blueprint(
+        load_yaml(path), expected_domain="automation", schema=BLUEPRINT_SCHEMA
+    )
+    assert set(blueprint.inputs) == {"door", "person_name", "notify_action"}
+    assert blueprint.data["triggers"][0]["event_type"] == "parakey_unlock"
+
+
+def test_brand_images_exist() -> None:
+    with Image.open(INTEGRATION / "brand" / "icon.png") as icon:
+        assert icon.size == (256, 256)
+    with Image.open(INTEGRATION / "brand" / "logo.png") as logo:
+        assert min(logo.size) == 128
