@@ -31,6 +31,7 @@ class HomeAssistant:
         self.url = url.rstrip("/")
         self.client_id = f"{self.url}/"
         self.token = ""
+        self.refresh_token = ""
         self._ids = itertools.count(1)
 
     async def wait_until_up(self, seconds: float = 180) -> None:
@@ -69,7 +70,9 @@ class HomeAssistant:
                 "client_id": self.client_id,
             },
         ) as resp:
-            self.token = (await resp.json())["access_token"]
+            tokens = await resp.json()
+            self.token = tokens["access_token"]
+            self.refresh_token = tokens.get("refresh_token", "")
         for step, body in (
             ("core_config", {}),
             ("analytics", {}),
@@ -231,6 +234,7 @@ async def main(args: argparse.Namespace) -> None:
                     "password": PASSWORD,
                     "dashboard": f"{ha.url}/parakey-doors/doors",
                     "token": ha.token,
+                    "refresh_token": ha.refresh_token,
                 }
             )  # fmt: skip
         )
