@@ -37,6 +37,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> b
     # Unlocks are events, not state: poll even when no entity listens (a
     # place without doors yet still fires parakey_unlock).
     entry.async_on_unload(coordinator.async_add_listener(lambda: None))
+
     # After a restart the first poll delivers the unlocks of the downtime:
     # wait until Home Assistant has started, so automations are listening.
     async def start_polling(_: HomeAssistant) -> None:
