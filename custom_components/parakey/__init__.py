@@ -13,7 +13,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.start import async_at_started
 
 from .api import DEFAULT_BASE_URL, ParakeyClient
-from .const import CONF_BASE_URL, DOMAIN
+from .const import CONF_BASE_URL, DOMAIN, REQUEST_TIMEOUT
 from .coordinator import ParakeyConfigEntry, ParakeyCoordinator
 from .issues import async_clear_all, async_update_webhook_url_issue
 from .webhook import async_remove_cloudhook, async_setup_webhook, async_webhook_details
@@ -27,6 +27,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> b
         async_get_clientsession(hass),
         entry.data[CONF_ACCESS_TOKEN],
         base_url=entry.data.get(CONF_BASE_URL, DEFAULT_BASE_URL),
+        request_timeout=REQUEST_TIMEOUT,
     )
     coordinator = ParakeyCoordinator(hass, entry, client)
     # Restores the stored position and learns the doors; the first poll waits

@@ -39,6 +39,8 @@ DOOR_DISCOVERY_MAX_PAGES: Final = 10
 # How long ingest waits for the entities of a door it just discovered.
 NEW_DOOR_ENTITY_TIMEOUT: Final = 10.0
 RECENT_LOGS: Final = 20
+# Seconds one request to Parakey may take; well under the poll interval.
+REQUEST_TIMEOUT = 20.0
 # A polled log older than this that no push brought counts as missed by the
 # webhook; this many in a row raise the "webhook not delivering" repair issue.
 WEBHOOK_MISSED_GRACE: Final = timedelta(minutes=2)
