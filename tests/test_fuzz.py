@@ -38,10 +38,21 @@ json_values = st.recursive(
     | st.dictionaries(st.text(max_size=12), children, max_size=6),
     max_leaves=40,
 )
-KEYS = (
-    "id createdAt timestamp device eventConfiguration deviceId domain domainId "
-    "user userId access type activity"
-).split()
+KEYS = [
+    "id",
+    "createdAt",
+    "timestamp",
+    "device",
+    "eventConfiguration",
+    "deviceId",
+    "domain",
+    "domainId",
+    "user",
+    "userId",
+    "access",
+    "type",
+    "activity",
+]
 log_like = st.dictionaries(st.sampled_from(KEYS), json_values, max_size=len(KEYS))
 
 
