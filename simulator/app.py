@@ -176,6 +176,7 @@ class ParakeySimulator:
             "by_path": dict(self._by_path),
             "not_modified": self._status.get("304", 0),
             "bytes_sent": self._bytes_sent,
+            "wire_bytes": self._wire_bytes,
             "status": dict(self._status),
         }
 
@@ -183,6 +184,7 @@ class ParakeySimulator:
         """Start counting afresh."""
         self._requests = 0
         self._bytes_sent = 0
+        self._wire_bytes = 0
         self._by_path: dict[str, int] = {}
         self._status: dict[str, int] = {}
 
@@ -245,6 +247,10 @@ class ParakeySimulator:
 
     def _count(self, response: web.Response, size: int) -> web.Response:
         self._bytes_sent += size
+        # Status line, headers (aiohttp adds Server, Content-Length, Connection
+        # later; counted at a typical 80 bytes) and body: what the wire carries.
+        headers = sum(len(k) + len(v) + 4 for k, v in response.headers.items())
+        self._wire_bytes += 17 + headers + 80 + 2 + size
         key = str(response.status)
         self._status[key] = self._status.get(key, 0) + 1
         return response
@@ -360,6 +366,8 @@ class ParakeySimulator:
 
     async def _control_unlock(self, request: web.Request) -> web.Response:
         data = await self._json_object(request)
+        if "count" in data:
+            return self._bulk_unlocks(data["count"])
         try:
             log = self.create_unlock(
                 str(data.get("door_id", "dev_1")),
@@ -375,6 +383,17 @@ class ParakeySimulator:
         except (TypeError, ValueError, AttributeError) as err:
             raise web.HTTPBadRequest(text=str(err)) from err
         return web.json_response(log, status=201)
+
+    def _bulk_unlocks(self, count: Any) -> web.Response:
+        """Many unlocks at once, across every door and person (benchmarks)."""
+        if not isinstance(count, int) or not 0 < count <= 100_000:
+            raise web.HTTPBadRequest(text="count must be 1..100000")
+        doors, users = sorted(self.place.doors), sorted(self.place.users)
+        ids = [
+            self.create_unlock(doors[i % len(doors)], users[i % len(users)])["id"]
+            for i in range(count)
+        ]
+        return web.json_response({"created": count, "first": ids[0], "last": ids[-1]})
 
     async def _control_door(self, request: web.Request) -> web.Response:
         data = await self._json_object(request)

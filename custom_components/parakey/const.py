@@ -39,6 +39,7 @@ DOOR_DISCOVERY_MAX_PAGES: Final = 10
 # How long ingest waits for the entities of a door it just discovered.
 NEW_DOOR_ENTITY_TIMEOUT: Final = 10.0
 RECENT_LOGS: Final = 20
+INGEST_CHUNK: Final = 100
 # Seconds one request to Parakey may take; well under the poll interval.
 REQUEST_TIMEOUT = 20.0
 # A polled log older than this that no push brought counts as missed by the

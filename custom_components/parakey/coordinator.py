@@ -46,6 +46,7 @@ from .const import (
     DOOR_DISCOVERY_MAX_PAGES,
     DOOR_DISCOVERY_WINDOW,
     EVENT_UNLOCK,
+    INGEST_CHUNK,
     LOGGER,
     MANUFACTURER,
     NEW_DOOR_ENTITY_TIMEOUT,
@@ -283,8 +284,12 @@ class ParakeyCoordinator(DataUpdateCoordinator[ParakeyData]):
             # racing for the same log cannot both deliver it.
             self.poller.mark_seen(ordered)
             await self._async_learn_doors(ordered)
-            for log in ordered:
+            for index, log in enumerate(ordered, 1):
                 self._deliver(self._enrich(log), source)
+                if index % INGEST_CHUNK == 0:
+                    # A catch-up can hold thousands of logs: let the loop run
+                    # (and listeners drain their queued events) between chunks.
+                    await asyncio.sleep(0)
             self._async_upgrade_unique_id(ordered)
             self._async_check_webhook_delivery(ordered, source)
             self._schedule_save()

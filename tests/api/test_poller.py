@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import dataclasses
+from datetime import UTC, datetime, timedelta
 import json
 
 import aiohttp
@@ -10,6 +11,7 @@ from aiohttp import web
 import pytest
 
 from custom_components.parakey.api import (
+    EventLogPage,
     EventLogPoller,
     ParakeyClient,
     ParakeyServerError,
@@ -294,3 +296,37 @@ def test_state_from_damaged_data() -> None:
     assert state.etag is None
     assert state.watermark is None
     assert list(state.seen) == ["a"]
+
+
+async def test_history_within_the_date_headers_second_is_not_replayed(
+    client: ParakeyClient, api_sim: ParakeySimulator, clock: FakeClock
+) -> None:
+    # Found by scripts/bench: Date has whole seconds, so logs stored in the
+    # same second as the first probe looked newer than the baseline and were
+    # replayed as new unlocks on the next change.
+    clock.advance(0.3)
+    history = [api_sim.create_unlock()["id"]]
+    clock.advance(0.3)
+    history.append(api_sim.create_unlock()["id"])
+    poller = EventLogPoller(client)
+    await cycle(poller)
+    clock.advance(61)
+    new = api_sim.create_unlock()["id"]
+    assert await cycle(poller) == [new]
+
+
+async def test_first_poll_without_date_or_logs_uses_local_clock(
+    client: ParakeyClient, api_sim: ParakeySimulator
+) -> None:
+    poller = EventLogPoller(client)
+    original = client.list_event_logs
+
+    async def no_date(**kwargs: object) -> EventLogPage:
+        page = await original(**kwargs)  # type: ignore[arg-type]
+        return dataclasses.replace(page, server_time=None)
+
+    client.list_event_logs = no_date  # type: ignore[method-assign]
+    before = datetime.now(UTC)
+    await cycle(poller)
+    assert poller.state.watermark is not None
+    assert poller.state.watermark >= before

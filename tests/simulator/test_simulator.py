@@ -228,6 +228,10 @@ async def test_control_api(
         "Cleo",
         "2026-03-14T07:00:00.000Z",
     )
+    status, bulk = await call("POST", "unlocks", {"count": 5})
+    assert (status, bulk["created"]) == (200, 5)
+    assert len(api_sim.logs) == 6
+    assert (await call("POST", "unlocks", {"count": 0}))[0] == 400
     assert (await call("POST", "faults", {"kind": "server_error", "count": 2}))[1] == {
         "armed": 2
     }

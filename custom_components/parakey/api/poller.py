@@ -181,12 +181,17 @@ class EventLogPoller:
     async def _first_poll(self) -> PollResult:
         """Learn the ETag and a server-side baseline; hand on no history."""
         probe = await self._client.list_event_logs(limit=1)
-        baseline = probe.server_time
+        # The Date header has whole seconds; the newest log the probe saw is
+        # exact. Whatever is not newer than either existed before the start.
+        known = [log.created_at for log in probe.logs]
+        if probe.server_time is not None:
+            known.append(probe.server_time)
+        baseline = max(known, default=None)
         if baseline is None:
-            baseline = max(
-                (log.created_at for log in probe.logs), default=datetime.now(UTC)
+            baseline = datetime.now(UTC)
+            _LOGGER.debug(
+                "No Date header and no log from Parakey; baseline %s", baseline
             )
-            _LOGGER.debug("No Date header from Parakey; baseline %s", baseline)
         # Remember what the overlap window already holds, so the first real
         # fetch does not replay unlocks from before the integration existed.
         # Logs stored after the probe stay unseen: the stored ETag predates
