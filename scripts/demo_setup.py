@@ -179,13 +179,39 @@ DASHBOARD = {
 }
 
 
+async def enable_webhook(
+    session: aiohttp.ClientSession, ha: HomeAssistant, entry_id: str, sim: str
+) -> None:
+    """Switch the webhook on in the options flow; point the simulator at it."""
+    options = await ha.post(
+        "/api/config/config_entries/options/flow", {"handler": entry_id}
+    )
+    shown = await ha.post(
+        f"/api/config/config_entries/options/flow/{options['flow_id']}",
+        {"poll_interval": 60, "max_event_age": 10, "webhook_enabled": True},
+    )
+    placeholders = shown["description_placeholders"]
+    await ha.post(f"/api/config/config_entries/options/flow/{options['flow_id']}", {})
+    async with session.put(
+        f"{sim}/_sim/webhook",
+        json={
+            "url": placeholders["url"],
+            "headers": {placeholders["header_name"]: placeholders["header_value"]},
+        },
+    ) as resp:
+        resp.raise_for_status()
+    print(f"Parakey webhook: {placeholders['url']}")
+
+
 async def main(args: argparse.Namespace) -> None:
     async with aiohttp.ClientSession() as session:
         ha = HomeAssistant(session, args.ha)
         await ha.wait_until_up()
         await ha.login()
         entries = await ha.get("/api/config/config_entries/entry?domain=parakey")
-        if not entries:
+        if entries:
+            entry_id = entries[0]["entry_id"]
+        else:
             await ha.ws({"type": "config/core/update", "external_url": ha.url})
             flow = await ha.post(
                 "/api/config/config_entries/flow", {"handler": "parakey"}
@@ -197,27 +223,6 @@ async def main(args: argparse.Namespace) -> None:
             if result.get("type") != "create_entry":
                 sys.exit(f"Config flow did not create the entry: {result}")
             entry_id = result["result"]["entry_id"]
-            options = await ha.post(
-                "/api/config/config_entries/options/flow", {"handler": entry_id}
-            )
-            shown = await ha.post(
-                f"/api/config/config_entries/options/flow/{options['flow_id']}",
-                {"poll_interval": 60, "max_event_age": 10, "webhook_enabled": True},
-            )
-            placeholders = shown["description_placeholders"]
-            await ha.post(
-                f"/api/config/config_entries/options/flow/{options['flow_id']}", {}
-            )
-            async with session.put(
-                f"{args.sim}/_sim/webhook",
-                json={
-                    "url": placeholders["url"],
-                    "headers": {
-                        placeholders["header_name"]: placeholders["header_value"]
-                    },
-                },
-            ) as resp:
-                resp.raise_for_status()
             await ha.ws(
                 {"type": "lovelace/dashboards/create", "url_path": "parakey-doors",
                  "title": "Doors", "icon": "mdi:door", "mode": "storage",
@@ -225,7 +230,8 @@ async def main(args: argparse.Namespace) -> None:
                 {"type": "lovelace/config/save", "url_path": "parakey-doors",
                  "config": DASHBOARD},
             )  # fmt: skip
-            print(f"Parakey added; webhook {placeholders['url']}")
+        # The simulator starts empty each time: tell it again where to push.
+        await enable_webhook(session, ha, entry_id, args.sim)
         print(
             json.dumps(
                 {

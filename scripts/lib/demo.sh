@@ -6,7 +6,8 @@ PARAKEY_CONFIG_DIR="$(mktemp -d)"
 DEMO_LOG="$PARAKEY_CONFIG_DIR/develop.log"
 
 demo_start() {
-  setsid scripts/develop --demo > "$DEMO_LOG" 2>&1 &
+  rm -f "$PARAKEY_CONFIG_DIR/.demo.json"
+  setsid scripts/develop --demo >> "$DEMO_LOG" 2>&1 &
   DEMO_PID=$!
   trap demo_stop EXIT
 }
