@@ -24,7 +24,6 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestClient
 from homeassistant.components.webhook import async_generate_path
-from homeassistant.const import CONF_ACCESS_TOKEN, CONF_WEBHOOK_ID
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -34,21 +33,13 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.parakey.api import EventLog, format_datetime
 from custom_components.parakey.const import (
-    CONF_BASE_URL,
-    CONF_MAX_EVENT_AGE,
-    CONF_POLL_INTERVAL,
-    CONF_WEBHOOK_ENABLED,
-    CONF_WEBHOOK_PASSWORD,
-    CONF_WEBHOOK_USERNAME,
-    DOMAIN,
     EVENT_UNLOCK,
 )
 from custom_components.parakey.coordinator import ParakeyCoordinator
-from custom_components.parakey.webhook import authorization_value
+from tests.integration.helpers import WEBHOOK_AUTH, WEBHOOK_ID, add_entry
 
 TOKEN = "bench"
-WEBHOOK_ID = "be4c4" * 12 + "be4c"
-AUTH = authorization_value("ha-bench", "bench-password")
+AUTH = WEBHOOK_AUTH
 IDLE_CYCLES = int(os.environ.get("BENCH_IDLE_CYCLES", "200"))
 CATCH_UP = int(os.environ.get("BENCH_CATCH_UP", "10000"))
 WEBHOOK_POSTS = int(os.environ.get("BENCH_WEBHOOK_POSTS", "1000"))
@@ -251,24 +242,7 @@ async def test_bench(
     asyncio.get_running_loop().set_debug(False)
     await async_setup_component(hass, "http", {})
     await hass.config.async_update(external_url="https://ha.example.org")
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Home",
-        unique_id="dom_1",
-        data={
-            CONF_ACCESS_TOKEN: TOKEN,
-            CONF_BASE_URL: sim_url,
-            CONF_WEBHOOK_ID: WEBHOOK_ID,
-            CONF_WEBHOOK_USERNAME: "ha-bench",
-            CONF_WEBHOOK_PASSWORD: "bench-password",
-        },
-        options={
-            CONF_POLL_INTERVAL: 60,
-            CONF_MAX_EVENT_AGE: 10,
-            CONF_WEBHOOK_ENABLED: True,
-        },
-    )
-    entry.add_to_hass(hass)
+    entry = add_entry(hass, sim_url, token=TOKEN, webhook=True)
     unlocks = Unlocks(hass)
     await control(sim_url, "POST", "unlocks", {"count": RECENT})
     assert await hass.config_entries.async_setup(entry.entry_id)

@@ -58,6 +58,18 @@ TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD)
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 
 
+def _number_box(minimum: int, maximum: int, unit: str) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=minimum,
+            max=maximum,
+            step=1,
+            unit_of_measurement=unit,
+            mode=NumberSelectorMode.BOX,
+        )
+    )
+
+
 def _connection_schema(
     token: str | None = None, base_url: str = DEFAULT_BASE_URL
 ) -> vol.Schema:
@@ -258,27 +270,11 @@ class ParakeyOptionsFlow(OptionsFlow):
                 vol.Required(
                     CONF_POLL_INTERVAL,
                     default=options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL),
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_POLL_INTERVAL,
-                        max=MAX_POLL_INTERVAL,
-                        step=1,
-                        unit_of_measurement="s",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
+                ): _number_box(MIN_POLL_INTERVAL, MAX_POLL_INTERVAL, "s"),
                 vol.Required(
                     CONF_MAX_EVENT_AGE,
                     default=options.get(CONF_MAX_EVENT_AGE, DEFAULT_MAX_EVENT_AGE),
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        min=0,
-                        max=MAX_MAX_EVENT_AGE,
-                        step=1,
-                        unit_of_measurement="min",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
+                ): _number_box(0, MAX_MAX_EVENT_AGE, "min"),
                 vol.Required(
                     CONF_WEBHOOK_ENABLED,
                     default=options.get(CONF_WEBHOOK_ENABLED, False),

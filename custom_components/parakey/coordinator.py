@@ -48,7 +48,6 @@ from .const import (
     EVENT_UNLOCK,
     INGEST_CHUNK,
     LOGGER,
-    MANUFACTURER,
     NEW_DOOR_ENTITY_TIMEOUT,
     RECENT_LOGS,
     SOURCE_POLL,
@@ -58,7 +57,7 @@ from .const import (
     WEBHOOK_MISSED_THRESHOLD,
 )
 from .issues import async_update_not_delivering_issue
-from .models import ParakeyData, Unlock
+from .models import ParakeyData, Unlock, door_device_info
 
 type ParakeyConfigEntry = ConfigEntry[ParakeyCoordinator]
 type UnlockListener = Callable[[Unlock], None]
@@ -398,11 +397,7 @@ class ParakeyCoordinator(DataUpdateCoordinator[ParakeyData]):
         registry = dr.async_get(self.hass)
         for door in doors:
             registry.async_get_or_create(
-                config_entry_id=self.config_entry.entry_id,
-                identifiers={(DOMAIN, door.id)},
-                manufacturer=MANUFACTURER,
-                model="Lock",
-                name=door.name or f"Parakey door {door.id}",
+                config_entry_id=self.config_entry.entry_id, **door_device_info(door)
             )
 
     def _device_id(self, door_id: str | None) -> str | None:

@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
-from homeassistant.helpers.device_registry import DeviceInfo
+from collections.abc import Callable, Iterable
+
+from homeassistant.core import callback
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Door
-from .const import DOMAIN, MANUFACTURER
-from .coordinator import ParakeyCoordinator
+from .coordinator import ParakeyConfigEntry, ParakeyCoordinator
+from .models import door_device_info
+
+
+@callback
+def async_add_door_entities(
+    entry: ParakeyConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    build: Callable[[ParakeyCoordinator, Door], Iterable[Entity]],
+) -> None:
+    """Add ``build``'s entities for every door, now and when one appears."""
+    coordinator = entry.runtime_data
+
+    @callback
+    def add_doors(doors: list[Door]) -> None:
+        async_add_entities(
+            entity for door in doors for entity in build(coordinator, door)
+        )
+
+    add_doors(list(coordinator.doors.values()))
+    entry.async_on_unload(coordinator.async_add_doors_listener(add_doors))
 
 
 class ParakeyDoorEntity(CoordinatorEntity[ParakeyCoordinator]):
@@ -20,9 +43,4 @@ class ParakeyDoorEntity(CoordinatorEntity[ParakeyCoordinator]):
         super().__init__(coordinator)
         self.door_id = door.id
         self._attr_unique_id = f"{door.id}-{key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, door.id)},
-            manufacturer=MANUFACTURER,
-            model="Lock",
-            name=door.name or f"Parakey door {door.id}",
-        )
+        self._attr_device_info = door_device_info(door)

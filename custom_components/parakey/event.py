@@ -9,7 +9,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api import Door, format_datetime
 from .const import EVENT_TYPE_UNLOCKED
 from .coordinator import ParakeyConfigEntry, ParakeyCoordinator
-from .entity import ParakeyDoorEntity
+from .entity import ParakeyDoorEntity, async_add_door_entities
 from .models import Unlock
 
 PARALLEL_UPDATES = 0
@@ -21,14 +21,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add an unlock event entity for every door, now and when one appears."""
-    coordinator = entry.runtime_data
-
-    @callback
-    def add_doors(doors: list[Door]) -> None:
-        async_add_entities(ParakeyUnlockEvent(coordinator, door) for door in doors)
-
-    add_doors(list(coordinator.doors.values()))
-    entry.async_on_unload(coordinator.async_add_doors_listener(add_doors))
+    async_add_door_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, door: [ParakeyUnlockEvent(coordinator, door)],
+    )
 
 
 class ParakeyUnlockEvent(ParakeyDoorEntity, EventEntity):

@@ -16,25 +16,30 @@ def _issue_id(entry: ConfigEntry, key: str) -> str:
     return f"{key}_{entry.entry_id}"
 
 
+def _create(
+    hass: HomeAssistant, entry: ConfigEntry, key: str, **placeholders: str
+) -> None:
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        _issue_id(entry, key),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=key,
+        translation_placeholders={"title": entry.title, **placeholders},
+    )
+
+
 @callback
 def async_update_webhook_url_issue(
     hass: HomeAssistant, entry: ConfigEntry, problem: str | None
 ) -> None:
     """Show the issue for ``problem`` (None = the URL is fine) and clear others."""
     for key, translation_key in WEBHOOK_URL_ISSUES.items():
-        issue_id = _issue_id(entry, translation_key)
         if key == problem:
-            ir.async_create_issue(
-                hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key=translation_key,
-                translation_placeholders={"title": entry.title},
-            )
+            _create(hass, entry, translation_key)
         else:
-            ir.async_delete_issue(hass, DOMAIN, issue_id)
+            ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, translation_key))
 
 
 @callback
@@ -42,19 +47,10 @@ def async_update_not_delivering_issue(
     hass: HomeAssistant, entry: ConfigEntry, missing: int | None
 ) -> None:
     """Show "webhook not delivering" with the count, or clear it (None)."""
-    issue_id = _issue_id(entry, WEBHOOK_NOT_DELIVERING)
     if missing is None:
-        ir.async_delete_issue(hass, DOMAIN, issue_id)
-        return
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        issue_id,
-        is_fixable=False,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key=WEBHOOK_NOT_DELIVERING,
-        translation_placeholders={"title": entry.title, "missing": str(missing)},
-    )
+        ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, WEBHOOK_NOT_DELIVERING))
+    else:
+        _create(hass, entry, WEBHOOK_NOT_DELIVERING, missing=str(missing))
 
 
 @callback

@@ -7,7 +7,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from homeassistant.helpers.device_registry import DeviceInfo
+
 from .api import Door, EventLog, format_datetime
+from .const import DOMAIN, MANUFACTURER
+
+
+def door_device_info(door: Door) -> DeviceInfo:
+    """The device of a door, the same for the registry and every entity."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, door.id)},
+        manufacturer=MANUFACTURER,
+        model="Lock",
+        name=door.name or f"Parakey door {door.id}",
+    )
 
 
 @dataclass(frozen=True, slots=True)

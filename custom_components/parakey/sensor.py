@@ -13,7 +13,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -21,7 +21,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .api import Door
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import ParakeyConfigEntry, ParakeyCoordinator
-from .entity import ParakeyDoorEntity
+from .entity import ParakeyDoorEntity, async_add_door_entities
 from .models import Unlock
 
 PARALLEL_UPDATES = 0
@@ -60,18 +60,14 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors of every door, now and when one appears."""
+    async_add_door_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, door: [
+            ParakeyDoorSensor(coordinator, door, description) for description in SENSORS
+        ],
+    )
     coordinator = entry.runtime_data
-
-    @callback
-    def add_doors(doors: list[Door]) -> None:
-        async_add_entities(
-            ParakeyDoorSensor(coordinator, door, description)
-            for door in doors
-            for description in SENSORS
-        )
-
-    add_doors(list(coordinator.doors.values()))
-    entry.async_on_unload(coordinator.async_add_doors_listener(add_doors))
     if coordinator.webhook_enabled:
         async_add_entities([ParakeyLastWebhookSensor(coordinator)])
 

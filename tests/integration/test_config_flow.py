@@ -24,6 +24,8 @@ from custom_components.parakey.const import (
 from simulator import ParakeySimulator, SimulatorServer
 from tests.conftest import TOKEN
 
+from .helpers import add_entry
+
 
 def user_input(server: SimulatorServer, token: str = TOKEN) -> dict[str, object]:
     return {CONF_ACCESS_TOKEN: token, CONF_ADVANCED: {CONF_BASE_URL: server.base_url}}
@@ -172,12 +174,7 @@ async def test_reauth_with_new_token(
 async def test_reauth_token_of_another_place_aborts(
     hass: HomeAssistant, server: SimulatorServer
 ) -> None:
-    other = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id="dom_other",
-        data={CONF_ACCESS_TOKEN: "old", CONF_BASE_URL: server.base_url},
-    )
-    other.add_to_hass(hass)
+    other = add_entry(hass, server.base_url, token="old", unique_id="dom_other")
     result = await other.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_ACCESS_TOKEN: TOKEN}
@@ -190,13 +187,9 @@ async def test_reauth_token_of_another_place_aborts(
 async def test_reauth_of_token_entry_learns_place(
     hass: HomeAssistant, server: SimulatorServer
 ) -> None:
-    pending = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id="token-abc",
-        title="Parakey",
-        data={CONF_ACCESS_TOKEN: "old", CONF_BASE_URL: server.base_url},
+    pending = add_entry(
+        hass, server.base_url, token="old", unique_id="token-abc", title="Parakey"
     )
-    pending.add_to_hass(hass)
     result = await pending.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_ACCESS_TOKEN: TOKEN}
@@ -211,13 +204,9 @@ async def test_reauth_of_token_entry_keeps_token_id(
     hass: HomeAssistant, sim: ParakeySimulator, server: SimulatorServer
 ) -> None:
     sim.devices_endpoint = False
-    pending = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id="token-abc",
-        title="Parakey",
-        data={CONF_ACCESS_TOKEN: "old", CONF_BASE_URL: server.base_url},
+    pending = add_entry(
+        hass, server.base_url, token="old", unique_id="token-abc", title="Parakey"
     )
-    pending.add_to_hass(hass)
     result = await pending.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_ACCESS_TOKEN: TOKEN}
@@ -230,12 +219,7 @@ async def test_reauth_of_token_entry_keeps_token_id(
 async def test_reauth_of_token_entry_for_place_already_added(
     hass: HomeAssistant, server: SimulatorServer, entry: MockConfigEntry
 ) -> None:
-    pending = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id="token-abc",
-        data={CONF_ACCESS_TOKEN: "old", CONF_BASE_URL: server.base_url},
-    )
-    pending.add_to_hass(hass)
+    pending = add_entry(hass, server.base_url, token="old", unique_id="token-abc")
     result = await pending.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_ACCESS_TOKEN: TOKEN}
@@ -246,13 +230,9 @@ async def test_reauth_of_token_entry_for_place_already_added(
 async def test_reconfigure_changes_token_and_url(
     hass: HomeAssistant, sim: ParakeySimulator, server: SimulatorServer
 ) -> None:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id="dom_1",
-        title="Home",
-        data={CONF_ACCESS_TOKEN: "old", CONF_BASE_URL: "http://127.0.0.1:9"},
+    entry = add_entry(
+        hass, "http://127.0.0.1:9", token="old", unique_id="dom_1", title="Home"
     )
-    entry.add_to_hass(hass)
     result = await entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure"
     result = await hass.config_entries.flow.async_configure(

@@ -28,7 +28,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.webhook import async_generate_path
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_ACCESS_TOKEN, CONF_WEBHOOK_ID, STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -42,23 +42,16 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.parakey.api.poller import DEFAULT_MAX_SEEN, DEFAULT_OVERLAP
 from custom_components.parakey.const import (
-    CONF_BASE_URL,
-    CONF_MAX_EVENT_AGE,
-    CONF_POLL_INTERVAL,
-    CONF_WEBHOOK_ENABLED,
-    CONF_WEBHOOK_PASSWORD,
-    CONF_WEBHOOK_USERNAME,
-    DOMAIN,
     EVENT_UNLOCK,
 )
-from custom_components.parakey.webhook import authorization_value
 from simulator import ParakeySimulator, SimulatorServer
 from tests.conftest import TOKEN
 
+from .helpers import WEBHOOK_AUTH, WEBHOOK_ID, add_entry
+
 SCENARIOS = int(os.environ.get("PARAKEY_SCENARIOS", "200"))
 STEPS = int(os.environ.get("PARAKEY_SCENARIO_STEPS", "40"))
-WEBHOOK_ID = "feedc0de" * 8
-AUTH = authorization_value("ha-scenario", "correct-horse")
+AUTH = WEBHOOK_AUTH
 DOORS = ("dev_1", "dev_2", "dev_3")
 USERS = ("usr_1", "usr_2", None)
 
@@ -271,24 +264,7 @@ async def scenario_parts(hass: HomeAssistant) -> AsyncGenerator[Parts]:
         token=TOKEN, time_scale=0, clock=lambda: dt_util.utcnow() + offset["server"]
     )
     async with SimulatorServer(sim) as server:
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            title="Home",
-            unique_id="dom_1",
-            data={
-                CONF_ACCESS_TOKEN: TOKEN,
-                CONF_BASE_URL: server.base_url,
-                CONF_WEBHOOK_ID: WEBHOOK_ID,
-                CONF_WEBHOOK_USERNAME: "ha-scenario",
-                CONF_WEBHOOK_PASSWORD: "correct-horse",
-            },
-            options={
-                CONF_POLL_INTERVAL: 60,
-                CONF_MAX_EVENT_AGE: 10,
-                CONF_WEBHOOK_ENABLED: True,
-            },
-        )
-        entry.add_to_hass(hass)
+        entry = add_entry(hass, server.base_url, webhook=True)
         yield sim, entry, offset
         await hass.config_entries.async_unload(entry.entry_id)
         await sim.close()

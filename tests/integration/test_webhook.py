@@ -9,7 +9,6 @@ import logging
 from unittest.mock import patch
 
 from homeassistant.components.webhook import async_generate_path
-from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
@@ -22,20 +21,21 @@ from custom_components.parakey.const import (
     CONF_MAX_EVENT_AGE,
     CONF_POLL_INTERVAL,
     CONF_WEBHOOK_ENABLED,
-    CONF_WEBHOOK_PASSWORD,
-    CONF_WEBHOOK_USERNAME,
     DOMAIN,
 )
-from custom_components.parakey.webhook import authorization_value
 from simulator import ParakeySimulator, SimulatorServer
 
 from .conftest import EVENT_KEYS
+from .helpers import (
+    WEBHOOK_AUTH,
+    WEBHOOK_ID,
+    WEBHOOK_PASSWORD,
+    WEBHOOK_USERNAME,
+    add_entry,
+)
 
 Poll = Callable[..., Awaitable[None]]
-WEBHOOK_ID = "0123456789abcdef" * 4
-USERNAME = "ha-test"
-PASSWORD = "s3cret-Passw0rd"
-AUTH = authorization_value(USERNAME, PASSWORD)
+USERNAME, PASSWORD, AUTH = WEBHOOK_USERNAME, WEBHOOK_PASSWORD, WEBHOOK_AUTH
 PATH = async_generate_path(WEBHOOK_ID)
 
 
@@ -50,21 +50,7 @@ async def entry(
 ) -> MockConfigEntry:
     await async_setup_component(hass, "http", {})
     await hass.config.async_update(external_url="https://ha.example.org")
-    config_entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Home",
-        unique_id="dom_1",
-        data={
-            "access_token": "test-token-7f3a",
-            "base_url": server.base_url,
-            CONF_WEBHOOK_ID: WEBHOOK_ID,
-            CONF_WEBHOOK_USERNAME: USERNAME,
-            CONF_WEBHOOK_PASSWORD: PASSWORD,
-        },
-        options=options,
-    )
-    config_entry.add_to_hass(hass)
-    return config_entry
+    return add_entry(hass, server.base_url, webhook=True, **options)
 
 
 async def post(
