@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from typing import Any
 
+from homeassistant.components import webhook
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigFlow,
@@ -247,6 +248,9 @@ class ParakeyOptionsFlow(OptionsFlow):
     def __init__(self) -> None:
         """Start with nothing chosen."""
         self._options: dict[str, Any] = {}
+        # New credentials wait here until the user finishes: abandoning the
+        # flow must not break the header already pasted into My Parakey.
+        self._credentials: dict[str, str] = {}
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
@@ -290,7 +294,9 @@ class ParakeyOptionsFlow(OptionsFlow):
         """Show what to paste into My Parakey."""
         if user_input is not None:
             return self._async_finish()
-        details = await async_webhook_details(self.hass, self.config_entry)
+        details = await async_webhook_details(
+            self.hass, self.config_entry, self._credentials
+        )
         return self.async_show_form(
             step_id="webhook",
             data_schema=vol.Schema({}),
@@ -304,20 +310,21 @@ class ParakeyOptionsFlow(OptionsFlow):
 
     @callback
     def _async_ensure_webhook_credentials(self, *, regenerate: bool) -> None:
-        """Create the webhook id and credentials once; new ones on request."""
-        entry = self.config_entry
-        data = dict(entry.data)
+        """Make the webhook id and credentials once; new ones on request."""
+        data = self.config_entry.data
+        self._credentials = {}
         if CONF_WEBHOOK_ID not in data:
-            data[CONF_WEBHOOK_ID] = secrets.token_hex(32)
+            self._credentials[CONF_WEBHOOK_ID] = webhook.async_generate_id()
         if regenerate or CONF_WEBHOOK_USERNAME not in data:
-            data[CONF_WEBHOOK_USERNAME] = f"ha-{secrets.token_hex(4)}"
-            data[CONF_WEBHOOK_PASSWORD] = secrets.token_urlsafe(24)
-        self.hass.config_entries.async_update_entry(entry, data=data)
+            self._credentials[CONF_WEBHOOK_USERNAME] = f"ha-{secrets.token_hex(4)}"
+            self._credentials[CONF_WEBHOOK_PASSWORD] = secrets.token_urlsafe(24)
 
     @callback
     def _async_finish(self) -> ConfigFlowResult:
         """Save and reload, so the new options apply without a restart."""
         entry = self.config_entry
-        self.hass.config_entries.async_update_entry(entry, options=self._options)
+        self.hass.config_entries.async_update_entry(
+            entry, data={**entry.data, **self._credentials}, options=self._options
+        )
         self.hass.config_entries.async_schedule_reload(entry.entry_id)
         return self.async_create_entry(data=self._options)

@@ -9,6 +9,7 @@ resend a payload that will never become usable.
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from dataclasses import dataclass
 import hmac
 import json
@@ -66,11 +67,17 @@ def authorization_value(username: str, password: str) -> str:
 
 
 async def async_webhook_details(
-    hass: HomeAssistant, entry: ParakeyConfigEntry
+    hass: HomeAssistant,
+    entry: ParakeyConfigEntry,
+    pending: Mapping[str, str] | None = None,
 ) -> WebhookDetails:
-    """Resolve the URL (creating a cloudhook when Cloud is subscribed)."""
-    webhook_id: str = entry.data[CONF_WEBHOOK_ID]
-    url: str | None = entry.data.get(CONF_CLOUDHOOK_URL)
+    """Resolve the URL (creating a cloudhook when Cloud is subscribed).
+
+    ``pending`` holds credentials the options flow has not saved yet.
+    """
+    data = {**entry.data, **(pending or {})}
+    webhook_id: str = data[CONF_WEBHOOK_ID]
+    url: str | None = data.get(CONF_CLOUDHOOK_URL)
     if url is None and "cloud" in hass.config.components:
         from homeassistant.components import cloud
 
@@ -98,7 +105,7 @@ async def async_webhook_details(
     return WebhookDetails(
         url=url,
         authorization=authorization_value(
-            entry.data[CONF_WEBHOOK_USERNAME], entry.data[CONF_WEBHOOK_PASSWORD]
+            data[CONF_WEBHOOK_USERNAME], data[CONF_WEBHOOK_PASSWORD]
         ),
         problem=problem,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_USER
@@ -21,6 +22,7 @@ from custom_components.parakey.const import (
     CONF_WEBHOOK_USERNAME,
     DOMAIN,
 )
+from custom_components.parakey.webhook import authorization_value
 from simulator import ParakeySimulator, SimulatorServer
 from tests.conftest import TOKEN
 
@@ -272,51 +274,73 @@ async def test_options_apply_without_restart(
     assert coordinator.max_event_age is None
 
 
-async def test_options_enable_webhook_shows_url_and_header(
-    hass: HomeAssistant, loaded: MockConfigEntry
-) -> None:
-    await hass.config.async_update(external_url="https://ha.example.org")
-    result = await hass.config_entries.options.async_init(loaded.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {CONF_POLL_INTERVAL: 60, CONF_MAX_EVENT_AGE: 10, CONF_WEBHOOK_ENABLED: True},
-    )
-    assert result["step_id"] == "webhook"
-    placeholders = result["description_placeholders"]
-    webhook_id = loaded.data[CONF_WEBHOOK_ID]
-    assert placeholders["url"] == f"https://ha.example.org/api/webhook/{webhook_id}"
-    assert placeholders["header_value"].startswith("Basic ")
-    assert placeholders["url_problem"] == ""
-    first_password = loaded.data[CONF_WEBHOOK_PASSWORD]
-
-    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
-    await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert loaded.options[CONF_WEBHOOK_ENABLED] is True
-    assert loaded.runtime_data.webhook_enabled
-
-    # Opening the options again keeps the credentials unless asked for new ones.
-    result = await hass.config_entries.options.async_init(loaded.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {CONF_POLL_INTERVAL: 60, CONF_MAX_EVENT_AGE: 10, CONF_WEBHOOK_ENABLED: True},
-    )
-    assert loaded.data[CONF_WEBHOOK_PASSWORD] == first_password
-    await hass.config_entries.options.async_configure(result["flow_id"], {})
-    await hass.async_block_till_done()
-
-    result = await hass.config_entries.options.async_init(loaded.entry_id)
+async def open_webhook_step(
+    hass: HomeAssistant, entry: MockConfigEntry, *, regenerate: bool = False
+) -> dict[str, Any]:
+    result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {
             CONF_POLL_INTERVAL: 60,
             CONF_MAX_EVENT_AGE: 10,
             CONF_WEBHOOK_ENABLED: True,
-            "regenerate_credentials": True,
+            "regenerate_credentials": regenerate,
         },
     )
-    assert loaded.data[CONF_WEBHOOK_PASSWORD] != first_password
-    assert loaded.data[CONF_WEBHOOK_USERNAME]
-    assert loaded.data[CONF_WEBHOOK_ID] == webhook_id
-    await hass.config_entries.options.async_configure(result["flow_id"], {})
+    assert result["step_id"] == "webhook"
+    return dict(result)
+
+
+async def finish(hass: HomeAssistant, flow_id: str) -> None:
+    result = await hass.config_entries.options.async_configure(flow_id, {})
     await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_options_enable_webhook_shows_url_and_header(
+    hass: HomeAssistant, loaded: MockConfigEntry
+) -> None:
+    await hass.config.async_update(external_url="https://ha.example.org")
+    shown = await open_webhook_step(hass, loaded)
+    placeholders = shown["description_placeholders"]
+    assert CONF_WEBHOOK_ID not in loaded.data  # nothing saved before the user finishes
+    await finish(hass, shown["flow_id"])
+
+    webhook_id = loaded.data[CONF_WEBHOOK_ID]
+    assert placeholders["url"] == f"https://ha.example.org/api/webhook/{webhook_id}"
+    assert placeholders["header_value"] == authorization_value(
+        loaded.data[CONF_WEBHOOK_USERNAME], loaded.data[CONF_WEBHOOK_PASSWORD]
+    )
+    assert placeholders["url_problem"] == ""
+    assert loaded.options[CONF_WEBHOOK_ENABLED] is True
+    assert loaded.runtime_data.webhook_enabled
+    first_password = loaded.data[CONF_WEBHOOK_PASSWORD]
+
+    # Opening the options again keeps the credentials unless asked for new ones.
+    shown = await open_webhook_step(hass, loaded)
+    assert shown["description_placeholders"] == placeholders
+    await finish(hass, shown["flow_id"])
+    assert loaded.data[CONF_WEBHOOK_PASSWORD] == first_password
+
+    # New credentials abandoned half-way change nothing...
+    shown = await open_webhook_step(hass, loaded, regenerate=True)
+    assert (
+        shown["description_placeholders"]["header_value"]
+        != placeholders["header_value"]
+    )
+    hass.config_entries.options.async_abort(shown["flow_id"])
+    assert loaded.data[CONF_WEBHOOK_PASSWORD] == first_password
+    # ...and are saved when the user finishes.
+    shown = await open_webhook_step(hass, loaded, regenerate=True)
+    await finish(hass, shown["flow_id"])
+    assert loaded.data[CONF_WEBHOOK_PASSWORD] != first_password
+    assert loaded.data[CONF_WEBHOOK_ID] == webhook_id
+
+
+async def test_options_webhook_without_external_url(
+    hass: HomeAssistant, loaded: MockConfigEntry
+) -> None:
+    shown = await open_webhook_step(hass, loaded)
+    assert shown["description_placeholders"]["url"] == "-"
+    assert "no external URL" in shown["description_placeholders"]["url_problem"]
+    await finish(hass, shown["flow_id"])
