@@ -64,6 +64,25 @@ type UnlockListener = Callable[[Unlock], None]
 type DoorsListener = Callable[[list[Door]], None]
 
 
+def _update_error(err: ParakeyError) -> Exception:
+    """Map a client error onto what the coordinator machinery expects."""
+    if isinstance(err, ParakeyAuthError):
+        return ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        )
+    if isinstance(err, ParakeyRateLimitedError):
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="rate_limited",
+            translation_placeholders={"seconds": str(int(err.retry_after or 0))},
+        )
+    return UpdateFailed(
+        translation_domain=DOMAIN,
+        translation_key="update_failed",
+        translation_placeholders={"error": str(err)},
+    )
+
+
 def event_entity_unique_id(door_id: str) -> str:
     """Unique id of a door's event entity; the bus event names its entity id."""
     return f"{door_id}-unlock"
@@ -154,7 +173,7 @@ class ParakeyCoordinator(DataUpdateCoordinator[ParakeyData]):
         try:
             await self._async_discover_doors()
         except ParakeyError as err:
-            raise self._translate(err) from err
+            raise _update_error(err) from err
 
     def _restore(self, stored: Any) -> None:
         if not isinstance(stored, dict):
@@ -236,8 +255,14 @@ class ParakeyCoordinator(DataUpdateCoordinator[ParakeyData]):
             return self._build_data()
         try:
             result = await self.poller.poll()
+        except ParakeyRateLimitedError as err:
+            # Slow down until Parakey answers again; UpdateFailed(retry_after=)
+            # does the same on newer Home Assistant, but not on 2025.4.
+            wait = timedelta(seconds=err.retry_after or 0)
+            self.update_interval = max(self._base_interval, wait)
+            raise _update_error(err) from err
         except ParakeyError as err:
-            raise self._translate(err) from err
+            raise _update_error(err) from err
         if self.update_interval != self._base_interval:
             LOGGER.info("Parakey accepts requests again; back to the normal interval")
             self.update_interval = self._base_interval
@@ -247,28 +272,6 @@ class ParakeyCoordinator(DataUpdateCoordinator[ParakeyData]):
         if not result.not_modified:
             self._schedule_save()
         return self._build_data()
-
-    def _translate(self, err: ParakeyError) -> Exception:
-        """Map a client error onto what the coordinator machinery expects."""
-        if isinstance(err, ParakeyAuthError):
-            return ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            )
-        if isinstance(err, ParakeyRateLimitedError):
-            # Slow down until Parakey answers again; UpdateFailed(retry_after=)
-            # does the same on newer Home Assistant, but not on 2025.4.
-            wait = timedelta(seconds=err.retry_after or 0)
-            self.update_interval = max(self._base_interval, wait)
-            return UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="rate_limited",
-                translation_placeholders={"seconds": str(int(wait.total_seconds()))},
-            )
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="update_failed",
-            translation_placeholders={"error": str(err)},
-        )
 
     # ----- the one ingest path -----
 
