@@ -393,3 +393,11 @@ async def test_demo_creates_unlocks(clock: FakeClock) -> None:
     assert {log["device"]["id"] for log in sim.logs} <= {"dev_1", "dev_2"}
     await asyncio.sleep(0.01)
     assert len(sim.logs) == count
+
+
+def test_ids_differ_between_runs() -> None:
+    # A restarted simulator must not reuse ids a running Home Assistant saw.
+    first = ParakeySimulator(token=TOKEN).place.next_id()
+    second = ParakeySimulator(token=TOKEN).place.next_id()
+    assert first != second
+    assert first.startswith("evl_")
