@@ -8,6 +8,7 @@ import json
 import logging
 from unittest.mock import patch
 
+from homeassistant.components import cloud
 from homeassistant.components.webhook import async_generate_path
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import issue_registry as ir
@@ -328,14 +329,13 @@ async def test_cloudhook_is_used_and_deleted(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
     hass.config.components.add("cloud")
+    # Patch the module object: on newer Home Assistant releases
+    # homeassistant.components has no ``cloud`` attribute until it is imported,
+    # so a dotted patch target string fails there.
     with (
-        patch(
-            "homeassistant.components.cloud.async_active_subscription",
-            return_value=True,
-        ),
-        patch(
-            "homeassistant.components.cloud.async_create_cloudhook",
-            return_value="https://hooks.nabu.casa/abc",
+        patch.object(cloud, "async_active_subscription", return_value=True),
+        patch.object(
+            cloud, "async_create_cloudhook", return_value="https://hooks.nabu.casa/abc"
         ) as create,
     ):
         assert await hass.config_entries.async_setup(entry.entry_id)
@@ -343,6 +343,6 @@ async def test_cloudhook_is_used_and_deleted(
     create.assert_called_once_with(hass, WEBHOOK_ID)
     assert entry.data[CONF_CLOUDHOOK_URL] == "https://hooks.nabu.casa/abc"
 
-    with patch("homeassistant.components.cloud.async_delete_cloudhook") as delete:
+    with patch.object(cloud, "async_delete_cloudhook") as delete:
         assert await hass.config_entries.async_remove(entry.entry_id)
     delete.assert_called_once_with(hass, WEBHOOK_ID)
