@@ -322,7 +322,13 @@ class LiveCheck:
                 {"type": "config/entity_registry/list"},
                 {"type": "config/device_registry/list"},
             )
-            ours = {d["id"] for d in devices if entry_id in d["config_entries"]}
+            # 2026.x: one config entry per device (config_entry_id).
+            ours = {
+                d["id"]
+                for d in devices
+                if d.get("config_entry_id") == entry_id
+                or entry_id in d.get("config_entries", ())
+            }
             events = [
                 e
                 for e in entities
