@@ -6,11 +6,14 @@ from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 import json
 import logging
-from unittest.mock import patch
+import sys
+from types import ModuleType
+from unittest.mock import AsyncMock, Mock, patch
 
-from homeassistant.components import cloud
+from homeassistant import components
 from homeassistant.components.webhook import async_generate_path
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
@@ -325,24 +328,40 @@ async def test_simulator_delivers_with_retries(
     assert [d["status"] for d in sim.deliveries[6:]] == [200]
 
 
+def fake_cloud() -> ModuleType:
+    """Home Assistant Cloud as the integration sees it, with a subscription.
+
+    A stand-in module rather than patches on the real one: importing
+    homeassistant.components.cloud pulls in alexa, camera, assist_pipeline and
+    their requirements (turbojpeg, hassil, ...), which newer test environments
+    do not install, and on newer releases homeassistant.components has no
+    ``cloud`` attribute to patch before it is imported.
+    """
+    cloud = ModuleType("homeassistant.components.cloud")
+
+    class CloudNotAvailable(HomeAssistantError):  # noqa: N818 - the real name
+        pass
+
+    cloud.CloudNotAvailable = CloudNotAvailable
+    cloud.async_active_subscription = Mock(return_value=True)
+    cloud.async_create_cloudhook = AsyncMock(return_value="https://hooks.nabu.casa/abc")
+    cloud.async_delete_cloudhook = AsyncMock()
+    return cloud
+
+
 async def test_cloudhook_is_used_and_deleted(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
     hass.config.components.add("cloud")
-    # Patch the module object: on newer Home Assistant releases
-    # homeassistant.components has no ``cloud`` attribute until it is imported,
-    # so a dotted patch target string fails there.
+    cloud = fake_cloud()
     with (
-        patch.object(cloud, "async_active_subscription", return_value=True),
-        patch.object(
-            cloud, "async_create_cloudhook", return_value="https://hooks.nabu.casa/abc"
-        ) as create,
+        patch.dict(sys.modules, {cloud.__name__: cloud}),
+        patch.object(components, "cloud", cloud, create=True),
     ):
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
-    create.assert_called_once_with(hass, WEBHOOK_ID)
-    assert entry.data[CONF_CLOUDHOOK_URL] == "https://hooks.nabu.casa/abc"
+        cloud.async_create_cloudhook.assert_called_once_with(hass, WEBHOOK_ID)
+        assert entry.data[CONF_CLOUDHOOK_URL] == "https://hooks.nabu.casa/abc"
 
-    with patch.object(cloud, "async_delete_cloudhook") as delete:
         assert await hass.config_entries.async_remove(entry.entry_id)
-    delete.assert_called_once_with(hass, WEBHOOK_ID)
+        cloud.async_delete_cloudhook.assert_called_once_with(hass, WEBHOOK_ID)
