@@ -45,7 +45,13 @@ class HomeAssistant:
             await asyncio.sleep(0.5)
         sys.exit(f"Home Assistant did not answer at {self.url}")
 
-    async def login(self) -> None:
+    async def login(self, *, default_integrations: bool = True) -> None:
+        """Onboard the demo owner, or log in as it once onboarding is done.
+
+        ``default_integrations=False`` leaves out the core_config step, which sets
+        up Home Assistant's own picks (met, radio_browser, google_translate,
+        shopping_list) and installs their requirements.
+        """
         async with self.session.get(f"{self.url}/api/onboarding") as resp:
             steps = await resp.json() if resp.status == 200 else []
         if any(s["step"] == "user" and not s["done"] for s in steps):
@@ -74,7 +80,7 @@ class HomeAssistant:
             self.token = tokens["access_token"]
             self.refresh_token = tokens.get("refresh_token", "")
         for step, body in (
-            ("core_config", {}),
+            *((("core_config", {}),) if default_integrations else ()),
             ("analytics", {}),
             (
                 "integration",

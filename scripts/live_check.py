@@ -305,7 +305,7 @@ class LiveCheck:
     async def connect(self, session: aiohttp.ClientSession) -> HomeAssistant:
         ha = HomeAssistant(session, self.ha_url)
         await ha.wait_until_up(seconds=self.args.start_timeout)
-        await ha.login()
+        await ha.login(default_integrations=False)
         if await ha.promote_http_config():
             step("confirmed the http: settings (http/config/promote)")
         self.version = (await ha.get("/api/config"))["version"]
