@@ -182,6 +182,8 @@ class LiveCheck:
         self.sim: Process | None = None
         self.hass_logs: list[Path] = []
         self.expected: dict[str, str | None] = {}  # event id -> source (None: any)
+        self.webhook: dict[str, str] = {}  # the options flow's URL and header
+        self.early_push: dict[str, Any] = {}
         self.version = "?"
 
     # ----- processes -----
@@ -281,12 +283,41 @@ class LiveCheck:
     async def sim_unlock(
         self, session: aiohttp.ClientSession, door_id: str, user_id: str
     ) -> str:
+        return str((await self.sim_unlock_log(session, door_id, user_id))["id"])
+
+    async def sim_unlock_log(
+        self, session: aiohttp.ClientSession, door_id: str, user_id: str
+    ) -> dict[str, Any]:
         async with session.post(
             f"{self.sim_url}/_sim/unlocks",
             json={"door_id": door_id, "user_id": user_id},
         ) as resp:
             resp.raise_for_status()
-            return str((await resp.json())["id"])
+            return dict(await resp.json())
+
+    async def push_as_soon_as_possible(
+        self, session: aiohttp.ClientSession, log: dict[str, Any]
+    ) -> str:
+        """POST ``log`` to the webhook until Home Assistant answers, as Parakey does.
+
+        The first answer comes while Home Assistant is still starting (its HTTP
+        server opens before automations attach their triggers): the push must
+        still reach them, once.
+        """
+        headers = {self.webhook["header_name"]: self.webhook["header_value"]}
+
+        async def answered() -> int | None:
+            with contextlib.suppress(aiohttp.ClientError):
+                async with session.post(
+                    self.webhook["url"], json=log, headers=headers
+                ) as resp:
+                    return resp.status
+            return None
+
+        status = await wait_for("the webhook to answer", answered, 300)
+        if status != 200:
+            raise CheckFailedError(f"the webhook answered {status} while starting")
+        return time.strftime("%H:%M:%S")
 
     async def deliveries_settled(
         self, session: aiohttp.ClientSession, ids: list[str]
@@ -372,7 +403,7 @@ class LiveCheck:
         self.expected[by_poll] = "poll"
         # The options flow switches the webhook on (and reloads the entry); the
         # unlock above was made before the simulator knew the webhook: poll only.
-        await enable_webhook(session, ha, entry_id, self.sim_url)
+        self.webhook = await enable_webhook(session, ha, entry_id, self.sim_url)
 
         async def webhook_sensor() -> str | None:
             return next(
@@ -399,6 +430,9 @@ class LiveCheck:
             await self.sim_unlock(session, "dev_2", "usr_1"),
             await self.sim_unlock(session, "dev_1", "usr_1"),
         ]
+        # Pushed again by hand the moment Home Assistant's HTTP server opens.
+        self.early_push = await self.sim_unlock_log(session, "dev_2", "usr_2")
+        missed.append(str(self.early_push["id"]))
         for event_id in missed:
             # By the first poll after the start, or by a webhook retry: either.
             self.expected[event_id] = None
@@ -409,6 +443,10 @@ class LiveCheck:
         self, session: aiohttp.ClientSession, missed: list[str]
     ) -> None:
         self.start_hass()
+        pushed = await self.push_as_soon_as_possible(session, self.early_push)
+        step(
+            f"pushed {self.early_push['id']} the moment the webhook answered ({pushed})"
+        )
         ha = await self.connect(session)
         step(f"Home Assistant {self.version} is up again")
         for event_id in missed:
