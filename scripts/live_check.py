@@ -86,6 +86,7 @@ logbook:
 recorder:
   db_url: sqlite:///{config}/home-assistant_v2.db
 system_log:
+live_check_slow_start:
 
 logger:
   default: warning
@@ -112,6 +113,40 @@ AUTOMATIONS = f"""\
           {MARK} event_id={{{{ trigger.event.data.event_id }}}}
           source={{{{ trigger.event.data.source }}}}
           delayed={{{{ trigger.event.data.delayed }}}}
+"""
+
+
+# A helper integration for the check's own Home Assistant: it holds the start-up phase
+# (after the HTTP server and the webhooks are up, before automations arm their
+# triggers) for a few seconds, as a real installation's slower integrations do, so a
+# webhook push lands in that window every time.
+SLOW_START_MANIFEST = """\
+{"domain": "live_check_slow_start", "name": "Live check: slow start",
+ "codeowners": [], "documentation": "https://example.invalid",
+ "iot_class": "local_push", "requirements": [], "version": "1.0.0"}
+"""
+SLOW_START_SECONDS = 6
+SLOW_START = f"""\
+\"\"\"Hold Home Assistant's start-up phase a few seconds (live_check.py).\"\"\"
+
+import asyncio
+
+from homeassistant.const import EVENT_HOMEASSISTANT_START
+from homeassistant.core import callback
+
+
+async def async_setup(hass, config):
+    async def hold():
+        await asyncio.sleep({SLOW_START_SECONDS})
+
+    @callback
+    def at_start(_):
+        # Home Assistant waits for the tasks made at "start" before it arms
+        # automations and fires "started".
+        hass.async_create_task(hold())
+
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_START, at_start)
+    return True
 """
 
 
@@ -194,9 +229,15 @@ class LiveCheck:
             CONFIGURATION.format(port=self.args.ha_port, config=self.config)
         )
         (self.config / "automations.yaml").write_text(AUTOMATIONS)
-        link = self.config / "custom_components"
+        custom = self.config / "custom_components"
+        custom.mkdir(exist_ok=True)
+        link = custom / "parakey"
         if not link.exists():
-            link.symlink_to(REPO / "custom_components")
+            link.symlink_to(REPO / "custom_components" / "parakey")
+        helper = custom / "live_check_slow_start"
+        helper.mkdir(exist_ok=True)
+        (helper / "manifest.json").write_text(SLOW_START_MANIFEST)
+        (helper / "__init__.py").write_text(SLOW_START)
 
     def start_simulator(self) -> None:
         self.sim = Process(
@@ -298,25 +339,31 @@ class LiveCheck:
     async def push_as_soon_as_possible(
         self, session: aiohttp.ClientSession, log: dict[str, Any]
     ) -> str:
-        """POST ``log`` to the webhook until Home Assistant answers, as Parakey does.
+        """POST ``log`` the moment the integration's webhook answers, as Parakey would.
 
-        The first answer comes while Home Assistant is still starting (its HTTP
-        server opens before automations attach their triggers): the push must
-        still reach them, once.
+        That is while Home Assistant is still starting (its HTTP server opens
+        before automations attach their triggers): the push must still reach
+        them, once. Until the integration has registered its webhook, Home
+        Assistant answers 200 to any call; the integration answers a wrong
+        password with 401, so a wrong one tells when it listens.
         """
-        headers = {self.webhook["header_name"]: self.webhook["header_value"]}
 
-        async def answered() -> int | None:
+        async def status(authorization: str) -> int | None:
             with contextlib.suppress(aiohttp.ClientError):
                 async with session.post(
-                    self.webhook["url"], json=log, headers=headers
+                    self.webhook["url"],
+                    json=log,
+                    headers={self.webhook["header_name"]: authorization},
                 ) as resp:
                     return resp.status
             return None
 
-        status = await wait_for("the webhook to answer", answered, 300)
-        if status != 200:
-            raise CheckFailedError(f"the webhook answered {status} while starting")
+        async def listening() -> bool:
+            return await status("Basic bm9ib2R5Om5vdGhpbmc=") == 401
+
+        await wait_for("the integration's webhook", listening, 300)
+        if (answer := await status(self.webhook["header_value"])) != 200:
+            raise CheckFailedError(f"the webhook answered {answer} while starting")
         return time.strftime("%H:%M:%S")
 
     async def deliveries_settled(
@@ -340,7 +387,14 @@ class LiveCheck:
         await ha.login(default_integrations=False)
         if await ha.promote_http_config():
             step("confirmed the http: settings (http/config/promote)")
-        self.version = (await ha.get("/api/config"))["version"]
+
+        async def running() -> dict[str, Any] | None:
+            config = await ha.get("/api/config")
+            return config if config.get("state") == "RUNNING" else None
+
+        # Its API answers while it still starts; a user adds integrations later.
+        config = await wait_for("Home Assistant to finish starting", running, 120)
+        self.version = config["version"]
         return ha
 
     async def states(self, ha: HomeAssistant) -> dict[str, dict[str, Any]]:
