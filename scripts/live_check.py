@@ -52,6 +52,8 @@ from demo_setup import (
 REPO = Path(__file__).resolve().parent.parent
 SIM_TOKEN = "live-check"
 MARK = "parakey-live-check"
+DEVICE_MARK = "parakey-live-check-device"
+DEVICE_LINE = re.compile(rf"{DEVICE_MARK} event_id=(?P<id>\S+)")
 UNLOCK_LINE = re.compile(
     rf"{MARK} event_id=(?P<id>\S+) source=(?P<source>\S+) delayed=(?P<delayed>\S+)"
 )
@@ -217,6 +219,8 @@ class LiveCheck:
         self.sim: Process | None = None
         self.hass_logs: list[Path] = []
         self.expected: dict[str, str | None] = {}  # event id -> source (None: any)
+        self.door_of: dict[str, str] = {}  # event id -> door id
+        self.device_door = ""  # the door of the device-trigger automation
         self.webhook: dict[str, str] = {}  # the options flow's URL and header
         self.early_push: dict[str, Any] = {}
         self.version = "?"
@@ -334,7 +338,9 @@ class LiveCheck:
             json={"door_id": door_id, "user_id": user_id},
         ) as resp:
             resp.raise_for_status()
-            return dict(await resp.json())
+            log = dict(await resp.json())
+        self.door_of[str(log["id"])] = door_id
+        return log
 
     async def push_as_soon_as_possible(
         self, session: aiohttp.ClientSession, log: dict[str, Any]
@@ -428,6 +434,56 @@ class LiveCheck:
 
         return await wait_for("two door devices with event entities", doors, 60)
 
+    async def add_device_trigger_automation(
+        self, ha: HomeAssistant, entity_id: str, door_id: str
+    ) -> None:
+        """Save an automation on the door's "Door unlocked" trigger (as the editor)."""
+        entities = (await ha.ws({"type": "config/entity_registry/list"}))[0]
+        device_id = next(
+            e["device_id"] for e in entities if e["entity_id"] == entity_id
+        )
+        (triggers,) = await ha.ws(
+            {"type": "device_automation/trigger/list", "device_id": device_id}
+        )
+        offered = [t for t in triggers if t.get("domain") == "parakey"]
+        if [t.get("type") for t in offered] != ["unlocked"]:
+            raise CheckFailedError(f"device triggers offered: {triggers}")
+        trigger = {k: v for k, v in offered[0].items() if k != "metadata"}
+        result = await ha.post(
+            "/api/config/automation/config/parakey_live_check_device",
+            {
+                "alias": "Parakey live check: door unlocked",
+                "mode": "parallel",
+                "max": 1000,
+                "triggers": [trigger],
+                "actions": [
+                    {
+                        "action": "system_log.write",
+                        "data": {
+                            "level": "warning",
+                            "logger": "parakey_live_check",
+                            "message": f"{DEVICE_MARK} event_id="
+                            "{{ trigger.event.data.event_id }}",
+                        },
+                    }
+                ],
+            },
+        )
+        if result.get("result") != "ok":
+            raise CheckFailedError(f"saving the device automation: {result}")
+
+        async def armed() -> bool:
+            return any(
+                state["entity_id"].startswith("automation.")
+                and state["attributes"].get("id") == "parakey_live_check_device"
+                and state["state"] == "on"
+                for state in (await self.states(ha)).values()
+            )
+
+        await wait_for("the device automation", armed, 30)
+        self.device_door = door_id
+        step(f"device trigger 'Door unlocked' of {entity_id}: automation saved")
+
     async def check_entity(
         self, ha: HomeAssistant, entity_id: str, event_id: str, source: str
     ) -> None:
@@ -450,6 +506,7 @@ class LiveCheck:
         step(f"config flow created entry {entry_id}")
         doors = await self.check_doors(ha, entry_id)
         step(f"door devices with event entities: {', '.join(doors)}")
+        await self.add_device_trigger_automation(ha, "event.front_door_unlock", "dev_1")
 
         # The first poll sets the position from the server clock (to the second).
         await asyncio.sleep(2)
@@ -537,6 +594,15 @@ class LiveCheck:
             for event_id in self.expected
             if counts[event_id] != 1
         )
+        if self.device_door:
+            by_device = Counter(m["id"] for m in DEVICE_LINE.finditer(self.log_text()))
+            problems.extend(
+                f"{event_id} reached the device-trigger automation "
+                f"{by_device[event_id]} times, expected {wanted}"
+                for event_id in {*self.expected, *by_device}
+                if by_device[event_id]
+                != (wanted := int(self.door_of.get(event_id) == self.device_door))
+            )
         problems.extend(f"log: {line}" for line in self.bad_lines())
         return problems
 
