@@ -18,7 +18,8 @@ import pytest
 
 from custom_components.parakey.api import EventLog
 from custom_components.parakey.api.models import parse_list
-from custom_components.parakey.webhook import ParakeyWebhook, authorization_value
+from custom_components.parakey.webhook import ParakeyWebhook
+from custom_components.parakey.webhook_url import authorization_value
 
 USERNAME, PASSWORD = "ha-fuzz", "Pa55-w0rd_fuzz"
 AUTH = authorization_value(USERNAME, PASSWORD)

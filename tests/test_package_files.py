@@ -111,3 +111,11 @@ def test_brand_images_exist() -> None:
         assert icon.size == (256, 256)
     with Image.open(INTEGRATION / "brand" / "logo.png") as logo:
         assert min(logo.size) == 128
+
+
+def test_licence_is_there_for_hacs() -> None:
+    # HACS's "license" check fails a repository without one.
+    licence = (ROOT / "LICENSE").read_text()
+    assert "Apache License" in licence
+    assert "Version 2.0" in licence
+    assert "[LICENSE](LICENSE)" in (ROOT / "README.md").read_text()

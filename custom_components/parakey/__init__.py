@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from homeassistant.const import (
     CONF_ACCESS_TOKEN,
+    CONF_WEBHOOK_ID,
     EVENT_CORE_CONFIG_UPDATE,
     Platform,
 )
@@ -13,10 +14,11 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.start import async_at_started
 
 from .api import DEFAULT_BASE_URL, ParakeyClient
-from .const import CONF_BASE_URL, DOMAIN, REQUEST_TIMEOUT
+from .const import CONF_BASE_URL, CONF_CLOUDHOOK_URL, DOMAIN, REQUEST_TIMEOUT
 from .coordinator import ParakeyConfigEntry, ParakeyCoordinator
 from .issues import async_clear_all, async_update_webhook_url_issue
-from .webhook import async_remove_cloudhook, async_setup_webhook, async_webhook_details
+from .webhook import async_setup_webhook
+from .webhook_url import async_delete_cloudhook, async_resolve_url
 
 PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR]
 
@@ -51,14 +53,26 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> b
 
         async def recheck_url(_: Event) -> None:
             # The repair issue about the URL clears once the user fixes it.
-            details = await async_webhook_details(hass, entry)
-            async_update_webhook_url_issue(hass, entry, details.problem)
+            resolved = await async_resolve_url(hass, entry.data[CONF_WEBHOOK_ID])
+            async_update_webhook_url_issue(hass, entry, resolved.problem)
 
         entry.async_on_unload(
             hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, recheck_url)
         )
     else:
         async_clear_all(hass, entry)
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> bool:
+    """Bring an entry written by an older version up to date."""
+    if entry.version > 1:
+        return False  # written by a newer version: refuse rather than guess
+    if entry.minor_version < 2:
+        # 1.1 stored the cloudhook URL, which could belong to an abandoned
+        # webhook id; it is now looked up from the id each time.
+        data = {k: v for k, v in entry.data.items() if k != CONF_CLOUDHOOK_URL}
+        hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
     return True
 
 
@@ -72,7 +86,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> None:
     """Clean up what lives outside the entry: cloudhook and repair issues."""
-    await async_remove_cloudhook(hass, entry)
+    if CONF_WEBHOOK_ID in entry.data:
+        await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
     async_clear_all(hass, entry)
 
 

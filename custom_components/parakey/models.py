@@ -15,12 +15,14 @@ from .const import DOMAIN, MANUFACTURER
 
 def door_device_info(door: Door) -> DeviceInfo:
     """The device of a door, the same for the registry and every entity."""
-    return DeviceInfo(
-        identifiers={(DOMAIN, door.id)},
-        manufacturer=MANUFACTURER,
-        model="Lock",
-        name=door.name or f"Parakey door {door.id}",
-    )
+    info = DeviceInfo(identifiers={(DOMAIN, door.id)}, manufacturer=MANUFACTURER)
+    if door.name:
+        info["name"] = door.name
+    else:
+        # Parakey did not name the lock: a translated "Parakey door <id>".
+        info["translation_key"] = "door"
+        info["translation_placeholders"] = {"door_id": door.id}
+    return info
 
 
 @dataclass(frozen=True, slots=True)

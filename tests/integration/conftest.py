@@ -6,7 +6,6 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
@@ -17,15 +16,15 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.parakey.const import (
-    CONF_BASE_URL,
     CONF_MAX_EVENT_AGE,
     CONF_POLL_INTERVAL,
     CONF_WEBHOOK_ENABLED,
-    DOMAIN,
     EVENT_UNLOCK,
 )
 from simulator import ParakeySimulator, SimulatorServer
 from tests.conftest import TOKEN
+
+from .helpers import add_entry
 
 EVENT_KEYS = {
     "event_id", "door_id", "door_name", "place_id", "place_name", "user_id",
@@ -62,15 +61,7 @@ def options() -> dict[str, object]:
 def entry(
     hass: HomeAssistant, server: SimulatorServer, options: dict[str, object]
 ) -> MockConfigEntry:
-    config_entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Home",
-        unique_id="dom_1",
-        data={CONF_ACCESS_TOKEN: TOKEN, CONF_BASE_URL: server.base_url},
-        options=options,
-    )
-    config_entry.add_to_hass(hass)
-    return config_entry
+    return add_entry(hass, server.base_url, **options)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from custom_components.parakey.const import (
     CONF_WEBHOOK_USERNAME,
     DOMAIN,
 )
-from custom_components.parakey.webhook import authorization_value
+from custom_components.parakey.webhook_url import authorization_value
 from tests.conftest import TOKEN
 
 WEBHOOK_ID = "0123456789abcdef" * 4
@@ -46,6 +46,7 @@ def add_entry(
         }
     entry = MockConfigEntry(
         domain=DOMAIN,
+        minor_version=2,
         title=title,
         unique_id=unique_id,
         data=data,

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 from unittest.mock import patch
 
+from homeassistant.components import cloud
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import translation
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -22,7 +24,7 @@ from custom_components.parakey.const import (
     CONF_WEBHOOK_USERNAME,
     DOMAIN,
 )
-from custom_components.parakey.webhook import authorization_value
+from custom_components.parakey.webhook_url import authorization_value
 from simulator import ParakeySimulator, SimulatorServer
 from tests.conftest import TOKEN
 
@@ -278,16 +280,17 @@ async def open_webhook_step(
     hass: HomeAssistant, entry: MockConfigEntry, *, regenerate: bool = False
 ) -> dict[str, Any]:
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert "regenerate_credentials" not in result["data_schema"].schema
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {
-            CONF_POLL_INTERVAL: 60,
-            CONF_MAX_EVENT_AGE: 10,
-            CONF_WEBHOOK_ENABLED: True,
-            "regenerate_credentials": regenerate,
-        },
+        {CONF_POLL_INTERVAL: 60, CONF_MAX_EVENT_AGE: 10, CONF_WEBHOOK_ENABLED: True},
     )
     assert result["step_id"] == "webhook"
+    if regenerate:
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {"regenerate_credentials": True}
+        )
+        assert result["step_id"] == "webhook"
     return dict(result)
 
 
@@ -311,7 +314,7 @@ async def test_options_enable_webhook_shows_url_and_header(
     assert placeholders["header_value"] == authorization_value(
         loaded.data[CONF_WEBHOOK_USERNAME], loaded.data[CONF_WEBHOOK_PASSWORD]
     )
-    assert placeholders["url_problem"] == ""
+    assert shown["errors"] is None
     assert loaded.options[CONF_WEBHOOK_ENABLED] is True
     assert loaded.runtime_data.webhook_enabled
     first_password = loaded.data[CONF_WEBHOOK_PASSWORD]
@@ -340,7 +343,89 @@ async def test_options_enable_webhook_shows_url_and_header(
 async def test_options_webhook_without_external_url(
     hass: HomeAssistant, loaded: MockConfigEntry
 ) -> None:
+    await hass.config.async_update(internal_url="http://192.168.1.20:8123")
     shown = await open_webhook_step(hass, loaded)
-    assert shown["description_placeholders"]["url"] == "-"
-    assert "no external URL" in shown["description_placeholders"]["url_problem"]
+    # Something to act on: the internal URL, with the problem as a translated error.
+    assert shown["description_placeholders"]["url"].startswith(
+        "http://192.168.1.20:8123/api/webhook/"
+    )
+    assert shown["errors"] == {"base": "url_no_url"}
     await finish(hass, shown["flow_id"])
+
+
+async def test_abandoned_options_flow_leaves_no_cloudhook_behind(
+    hass: HomeAssistant, loaded: MockConfigEntry
+) -> None:
+    hass.config.components.add("cloud")
+
+    async def get_or_create(_: HomeAssistant, webhook_id: str) -> str:
+        return f"https://hooks.nabu.casa/{webhook_id}"
+
+    with (
+        patch.object(cloud, "async_active_subscription", return_value=True),
+        patch.object(cloud, "async_get_or_create_cloudhook", side_effect=get_or_create),
+        patch.object(cloud, "async_delete_cloudhook") as delete,
+    ):
+        abandoned = await open_webhook_step(hass, loaded)
+        abandoned_url = abandoned["description_placeholders"]["url"]
+        entry_before = dict(loaded.data)
+        hass.config_entries.options.async_abort(abandoned["flow_id"])
+        await hass.async_block_till_done()
+        # Showing the form changed nothing; closing it deleted its hook.
+        assert dict(loaded.data) == entry_before
+        abandoned_id = abandoned_url.rsplit("/", 1)[1]
+        delete.assert_called_once_with(hass, abandoned_id)
+
+        shown = await open_webhook_step(hass, loaded)
+        await finish(hass, shown["flow_id"])
+        assert delete.call_count == 1  # the finished flow's hook stays
+        webhook_id = loaded.data[CONF_WEBHOOK_ID]
+        assert webhook_id != abandoned_id
+        assert shown["description_placeholders"]["url"] == (
+            f"https://hooks.nabu.casa/{webhook_id}"
+        )
+        # Opening the options again shows the same, saved id's hook.
+        again = await open_webhook_step(hass, loaded)
+        assert (
+            again["description_placeholders"]["url"]
+            == (shown["description_placeholders"]["url"])
+        )
+        hass.config_entries.options.async_abort(again["flow_id"])
+        await hass.async_block_till_done()
+        assert delete.call_count == 1  # that id is saved: its hook is kept
+
+
+async def test_swedish_options_forms_hold_no_english(
+    hass: HomeAssistant, loaded: MockConfigEntry
+) -> None:
+    english = await translation.async_get_translations(hass, "en", "options", {DOMAIN})
+    swedish = await translation.async_get_translations(hass, "sv", "options", {DOMAIN})
+    prefix = f"component.{DOMAIN}.options"
+    assert set(swedish) == set(english)
+    # Every URL problem the form can show, rendered as a Swedish user sees it.
+    shown = await open_webhook_step(hass, loaded)
+    assert shown["errors"] == {"base": "url_no_url"}
+    await hass.config.async_update(external_url="http://ha.example.org")
+    again = await open_webhook_step(hass, loaded)
+    assert again["errors"] == {"base": "url_not_https"}
+    rendered = "\n".join(
+        [
+            swedish[f"{prefix}.step.webhook.description"].format(
+                **shown["description_placeholders"]
+            ),
+            swedish[f"{prefix}.error.url_no_url"],
+            swedish[f"{prefix}.error.url_not_https"],
+            *(v for k, v in swedish.items() if ".step.init." in k),
+        ]
+    )
+    english_sentences = {
+        sentence.strip()
+        for text in english.values()
+        for sentence in text.replace("\n", ". ").split(". ")
+        if len(sentence.split()) >= 3
+    }
+    leaks = [s for s in english_sentences if s in rendered]
+    assert leaks == []
+    # The placeholders themselves carry no sentence, only a URL and a header.
+    for value in shown["description_placeholders"].values():
+        assert len(value.split()) <= 2

@@ -8,7 +8,9 @@ import json
 import logging
 from unittest.mock import patch
 
+from homeassistant.components import cloud
 from homeassistant.components.webhook import async_generate_path
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
@@ -22,6 +24,10 @@ from custom_components.parakey.const import (
     CONF_POLL_INTERVAL,
     CONF_WEBHOOK_ENABLED,
     DOMAIN,
+)
+from custom_components.parakey.webhook_url import (
+    async_delete_cloudhook,
+    async_resolve_url,
 )
 from simulator import ParakeySimulator, SimulatorServer
 
@@ -329,20 +335,71 @@ async def test_cloudhook_is_used_and_deleted(
 ) -> None:
     hass.config.components.add("cloud")
     with (
-        patch(
-            "homeassistant.components.cloud.async_active_subscription",
-            return_value=True,
-        ),
-        patch(
-            "homeassistant.components.cloud.async_create_cloudhook",
+        patch.object(cloud, "async_active_subscription", return_value=True),
+        patch.object(
+            cloud,
+            "async_get_or_create_cloudhook",
             return_value="https://hooks.nabu.casa/abc",
         ) as create,
     ):
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
     create.assert_called_once_with(hass, WEBHOOK_ID)
-    assert entry.data[CONF_CLOUDHOOK_URL] == "https://hooks.nabu.casa/abc"
+    # The URL is looked up from the id each time, never stored.
+    assert CONF_CLOUDHOOK_URL not in entry.data
+    assert not [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN]
 
-    with patch("homeassistant.components.cloud.async_delete_cloudhook") as delete:
+    with patch.object(cloud, "async_delete_cloudhook") as delete:
         assert await hass.config_entries.async_remove(entry.entry_id)
     delete.assert_called_once_with(hass, WEBHOOK_ID)
+
+
+async def test_cloudhook_delete_tolerates_cloud_trouble(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    hass.config.components.add("cloud")
+    with patch.object(cloud, "async_active_subscription", return_value=False):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+    for error in (cloud.CloudNotAvailable(), ValueError("no hook")):
+        with patch.object(cloud, "async_delete_cloudhook", side_effect=error):
+            await async_delete_cloudhook(hass, WEBHOOK_ID)
+    with patch.object(cloud, "async_delete_cloudhook", side_effect=ValueError):
+        assert await hass.config_entries.async_remove(entry.entry_id)
+
+
+async def test_cloud_not_connected_falls_back_to_external_url(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    hass.config.components.add("cloud")
+    with (
+        patch.object(cloud, "async_active_subscription", return_value=True),
+        patch.object(
+            cloud,
+            "async_get_or_create_cloudhook",
+            side_effect=cloud.CloudNotConnected,
+        ),
+    ):
+        resolved = await async_resolve_url(hass, WEBHOOK_ID)
+    assert resolved.url == f"https://ha.example.org{PATH}"
+    assert not resolved.cloudhook
+
+
+async def test_entry_from_1_1_drops_its_stored_cloudhook_url(
+    hass: HomeAssistant, server: SimulatorServer
+) -> None:
+    entry = add_entry(hass, server.base_url)
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_CLOUDHOOK_URL: "https://stale"}, minor_version=1
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert CONF_CLOUDHOOK_URL not in entry.data
+    assert entry.minor_version == 2
+
+
+async def test_entry_from_a_newer_version_is_refused(
+    hass: HomeAssistant, server: SimulatorServer
+) -> None:
+    entry = add_entry(hass, server.base_url)
+    hass.config_entries.async_update_entry(entry, version=2)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
