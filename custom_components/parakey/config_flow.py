@@ -56,10 +56,17 @@ def _connection_schema(
                 vol.Schema(
                     {vol.Required(CONF_BASE_URL, default=base_url): URL_SELECTOR}
                 ),
-                {"collapsed": True},
+                # Open when it holds an address of the user's, so a form error
+                # does not hide what was just typed.
+                {"collapsed": base_url.rstrip("/") == DEFAULT_BASE_URL},
             ),
         }
     )
+
+
+def _typed_base_url(user_input: dict[str, Any] | None) -> str:
+    advanced = (user_input or {}).get(CONF_ADVANCED) or {}
+    return str(advanced.get(CONF_BASE_URL) or DEFAULT_BASE_URL)
 
 
 async def _async_identify_place(
@@ -124,7 +131,8 @@ class ParakeyConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(
-                _connection_schema(), user_input or {}
+                _connection_schema(base_url=_typed_base_url(user_input)),
+                user_input or {},
             ),
             errors=errors,
         )

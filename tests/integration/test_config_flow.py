@@ -114,6 +114,18 @@ async def test_user_flow_cannot_connect(hass: HomeAssistant) -> None:
         },
     )
     assert result["errors"] == {"base": "cannot_connect"}
+    # The section with the address just typed stays open, and keeps it.
+    advanced = result["data_schema"].schema[CONF_ADVANCED]
+    assert advanced.options["collapsed"] is False
+    (field,) = advanced.schema.schema
+    assert field.description["suggested_value"] == "http://127.0.0.1:9"
+
+
+async def test_advanced_section_starts_folded(hass: HomeAssistant) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["data_schema"].schema[CONF_ADVANCED].options["collapsed"] is True
 
 
 async def test_same_place_cannot_be_added_twice(
