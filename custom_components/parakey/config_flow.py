@@ -34,7 +34,7 @@ from .const import (
     LOGGER,
     TOKEN_UNIQUE_ID_PREFIX,
 )
-from .coordinator import ParakeyConfigEntry
+from .data import ParakeyConfigEntry
 from .options_flow import ParakeyOptionsFlow
 
 TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))

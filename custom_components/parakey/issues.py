@@ -10,6 +10,7 @@ from .const import DOMAIN
 
 WEBHOOK_URL_ISSUES = {"no_url": "webhook_no_url", "not_https": "webhook_not_https"}
 WEBHOOK_NOT_DELIVERING = "webhook_not_delivering"
+RATE_LIMITED = "rate_limited"
 
 
 def _issue_id(entry: ConfigEntry, key: str) -> str:
@@ -54,7 +55,25 @@ def async_update_not_delivering_issue(
 
 
 @callback
+def async_update_rate_limited_issue(
+    hass: HomeAssistant, entry: ConfigEntry, wait_seconds: int | None
+) -> None:
+    """Show "Parakey is rate-limiting" with the wait it asked for, or clear it."""
+    if wait_seconds is None:
+        ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, RATE_LIMITED))
+    else:
+        _create(hass, entry, RATE_LIMITED, seconds=str(wait_seconds))
+
+
+@callback
+def async_clear_webhook_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Remove the webhook's issues (it was switched off)."""
+    for key in (*WEBHOOK_URL_ISSUES.values(), WEBHOOK_NOT_DELIVERING):
+        ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, key))
+
+
+@callback
 def async_clear_all(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Remove every issue of ``entry`` (it was removed or the webhook turned off)."""
-    for key in (*WEBHOOK_URL_ISSUES.values(), WEBHOOK_NOT_DELIVERING):
+    for key in (*WEBHOOK_URL_ISSUES.values(), WEBHOOK_NOT_DELIVERING, RATE_LIMITED):
         ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, key))

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.helpers.device_registry import DeviceInfo
 
 from .api import Door, EventLog, format_datetime
 from .const import DOMAIN, MANUFACTURER
+
+UNLOCK_ENTITY_KEY: Final = "unlock"
+
+
+def door_entity_unique_id(door_id: str, key: str) -> str:
+    """Unique id of a door's entity; the one place it is built."""
+    return f"{door_id}-{key}"
+
+
+def unlock_entity_unique_id(door_id: str) -> str:
+    """Unique id of the door's event entity, which every unlock names."""
+    return door_entity_unique_id(door_id, UNLOCK_ENTITY_KEY)
 
 
 def door_device_info(door: Door) -> DeviceInfo:
@@ -34,8 +45,6 @@ class Unlock:
     delayed: bool
     device_id: str | None = None
     entity_id: str | None = None
-    place_id: str | None = None
-    place_name: str | None = None
 
     def event_data(self) -> dict[str, Any]:
         """The data of the ``parakey_unlock`` bus event (design.md's table)."""
@@ -44,8 +53,8 @@ class Unlock:
             "event_id": log.id,
             "door_id": log.door_id,
             "door_name": log.door_name,
-            "place_id": log.place_id or self.place_id,
-            "place_name": log.place_name or self.place_name,
+            "place_id": log.place_id,
+            "place_name": log.place_name,
             "user_id": log.user_id,
             "user_name": log.user_name,
             "user_email": log.user_email,
@@ -65,5 +74,3 @@ class ParakeyData:
     """Coordinator data: equal when nothing a platform shows has changed."""
 
     doors: Mapping[str, Door] = field(default_factory=dict)
-    last_unlocks: Mapping[str, Unlock] = field(default_factory=dict)
-    last_webhook: datetime | None = None

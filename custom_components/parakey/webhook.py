@@ -17,6 +17,7 @@ from typing import Final
 import aiohttp
 from aiohttp import hdrs, web
 from homeassistant.components import webhook
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
 
@@ -28,8 +29,9 @@ from .const import (
     LOGGER,
     SOURCE_WEBHOOK,
 )
-from .coordinator import ParakeyConfigEntry, ParakeyCoordinator
+from .delivery import UnlockDelivery
 from .issues import async_update_webhook_url_issue
+from .webhook_monitor import WebhookMonitor
 from .webhook_url import async_resolve_url, authorization_value
 
 MAX_BODY: Final = 64 * 1024
@@ -64,10 +66,11 @@ class ParakeyWebhook:
     """The registered handler of one entry."""
 
     def __init__(
-        self, entry: ParakeyConfigEntry, coordinator: ParakeyCoordinator
+        self, entry: ConfigEntry, delivery: UnlockDelivery, monitor: WebhookMonitor
     ) -> None:
         """Take the credentials of ``entry``."""
-        self._coordinator = coordinator
+        self._delivery = delivery
+        self._monitor = monitor
         self._expected = authorization_value(
             entry.data[CONF_WEBHOOK_USERNAME], entry.data[CONF_WEBHOOK_PASSWORD]
         ).encode()
@@ -113,13 +116,11 @@ class ParakeyWebhook:
                 type(err).__name__,
             )
             return web.Response(status=408)
-        coordinator = self._coordinator
-        coordinator.async_note_webhook()
+        self._monitor.async_note_call()
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             LOGGER.warning("Dropped a Parakey webhook call whose body is not JSON")
-            coordinator.async_publish()
             return web.Response(status=200)
         log = EventLog.from_api(payload)
         if log is None:
@@ -130,17 +131,19 @@ class ParakeyWebhook:
         else:
             # Home Assistant cancels the handler of a caller that hangs up;
             # once claimed, the log must still be delivered.
-            await asyncio.shield(coordinator.async_ingest([log], SOURCE_WEBHOOK))
-        coordinator.async_publish()
+            await asyncio.shield(self._delivery.async_ingest([log], SOURCE_WEBHOOK))
         return web.Response(status=200)
 
 
 async def async_setup_webhook(
-    hass: HomeAssistant, entry: ParakeyConfigEntry, coordinator: ParakeyCoordinator
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    delivery: UnlockDelivery,
+    monitor: WebhookMonitor,
 ) -> None:
     """Register the webhook for the entry's lifetime and check its URL."""
     webhook_id = entry.data[CONF_WEBHOOK_ID]
-    handler = ParakeyWebhook(entry, coordinator)
+    handler = ParakeyWebhook(entry, delivery, monitor)
     webhook.async_register(
         hass,
         DOMAIN,

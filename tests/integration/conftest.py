@@ -14,6 +14,8 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
     async_fire_time_changed,
 )
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.parakey.const import (
     CONF_MAX_EVENT_AGE,
@@ -31,6 +33,16 @@ EVENT_KEYS = {
     "user_name", "user_email", "access_id", "access_name", "timestamp",
     "created_at", "source", "delayed", "device_id", "entity_id",
 }  # fmt: skip
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots through Home Assistant's serializer (random ids become ANY).
+
+    The test plugin defines the same fixture, but syrupy's own registers
+    after it here and would win.
+    """
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture(autouse=True)

@@ -34,6 +34,7 @@ def add_entry(
     unique_id: str = "dom_1",
     title: str = "Home",
     webhook: bool = False,
+    entry_id: str | None = None,
     **options: Any,
 ) -> MockConfigEntry:
     """Add (not set up) a Parakey entry; ``webhook`` gives it credentials."""
@@ -47,6 +48,7 @@ def add_entry(
     entry = MockConfigEntry(
         domain=DOMAIN,
         minor_version=2,
+        entry_id=entry_id,
         title=title,
         unique_id=unique_id,
         data=data,

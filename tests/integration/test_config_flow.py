@@ -283,9 +283,9 @@ async def test_options_apply_without_restart(
         CONF_MAX_EVENT_AGE: 0,
         CONF_WEBHOOK_ENABLED: False,
     }
-    coordinator = loaded.runtime_data
+    coordinator = loaded.runtime_data.coordinator
     assert coordinator.update_interval.total_seconds() == 120
-    assert coordinator.max_event_age is None
+    assert coordinator.delivery.max_event_age is None
 
 
 async def open_webhook_step(
@@ -328,7 +328,7 @@ async def test_options_enable_webhook_shows_url_and_header(
     )
     assert shown["errors"] is None
     assert loaded.options[CONF_WEBHOOK_ENABLED] is True
-    assert loaded.runtime_data.webhook_enabled
+    assert loaded.runtime_data.webhook is not None
     first_password = loaded.data[CONF_WEBHOOK_PASSWORD]
 
     # Opening the options again keeps the credentials unless asked for new ones.

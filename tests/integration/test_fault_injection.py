@@ -241,7 +241,7 @@ class Scenario:
             assert (
                 self.hass.states.get(f"event.{door}_unlock").state != STATE_UNAVAILABLE
             )
-        coordinator = self.entry.runtime_data
+        coordinator = self.entry.runtime_data.coordinator
         assert coordinator.last_update_success
         state = coordinator.poller.state
         in_window = sum(
