@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
+import re
 import shutil
 
 from freezegun.api import FrozenDateTimeFactory
@@ -25,6 +26,8 @@ from custom_components.parakey.const import DOMAIN
 from custom_components.parakey.diagnostics import async_get_config_entry_diagnostics
 from simulator import ParakeySimulator
 from tests.conftest import TOKEN
+
+from .conftest import EVENT_KEYS
 
 Poll = Callable[..., Awaitable[None]]
 
@@ -119,6 +122,29 @@ async def test_blueprint_defaults_notify_on_a_fresh_installation(
     shown = await notifications()
     assert [n["title"] for n in shown] == ["Front door unlocked"]
     assert shown[0]["message"].startswith("Bob Berg unlocked Front door at ")
+
+
+def documented_keys(caption: str) -> set[str]:
+    """The names in the first column of the README table after ``caption``."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text("utf-8")
+    table = readme.split(caption, 1)[1].split("\n\n")[1]
+    rows = [row.split("|")[1] for row in table.splitlines()[2:]]
+    return {name for row in rows for name in re.findall(r"`(\w+)`", row)}
+
+
+async def test_readme_lists_what_an_automation_gets(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+) -> None:
+    assert documented_keys("**Device trigger and `parakey_unlock` event**") == (
+        EVENT_KEYS
+    )
+    sim.create_unlock("dev_1", "usr_1")
+    await next_poll()
+    state = hass.states.get("event.front_door_unlock")
+    assert documented_keys("**Event entity**") == set(state.attributes)
 
 
 async def test_no_triggers_for_foreign_device(
