@@ -5,6 +5,7 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.loader import async_get_loaded_integration
 
 from .const import DOMAIN
 
@@ -12,9 +13,24 @@ WEBHOOK_URL_ISSUES = {"no_url": "webhook_no_url", "not_https": "webhook_not_http
 WEBHOOK_NOT_DELIVERING = "webhook_not_delivering"
 RATE_LIMITED = "rate_limited"
 
+# The README section behind each issue's "Learn more" link (a heading's anchor as
+# GitHub makes it), appended to the manifest's documentation URL.
+LEARN_MORE_ANCHORS = {
+    "webhook_no_url": "webhook-optional-for-unlocks-within-a-second",
+    "webhook_not_https": "webhook-optional-for-unlocks-within-a-second",
+    WEBHOOK_NOT_DELIVERING: "troubleshooting",
+}
+
 
 def _issue_id(entry: ConfigEntry, key: str) -> str:
     return f"{key}_{entry.entry_id}"
+
+
+def _learn_more_url(hass: HomeAssistant, key: str) -> str | None:
+    documentation = async_get_loaded_integration(hass, DOMAIN).documentation
+    if documentation is None or key not in LEARN_MORE_ANCHORS:
+        return None
+    return f"{documentation}#{LEARN_MORE_ANCHORS[key]}"
 
 
 def _create(
@@ -25,6 +41,7 @@ def _create(
         DOMAIN,
         _issue_id(entry, key),
         is_fixable=False,
+        learn_more_url=_learn_more_url(hass, key),
         severity=ir.IssueSeverity.WARNING,
         translation_key=key,
         translation_placeholders={"title": entry.title, **placeholders},

@@ -43,6 +43,7 @@ from .helpers import (
 Poll = Callable[..., Awaitable[None]]
 USERNAME, PASSWORD, AUTH = WEBHOOK_USERNAME, WEBHOOK_PASSWORD, WEBHOOK_AUTH
 PATH = async_generate_path(WEBHOOK_ID)
+DOCS = "https://github.com/parakey-ha/parakey-ha"  # manifest.json: documentation
 
 
 @pytest.fixture
@@ -240,7 +241,11 @@ async def test_not_https_issue_appears_and_clears(
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
     await hass.config.async_update(external_url="http://ha.example.org:8123")
     await hass.async_block_till_done()
-    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert (
+        issue.learn_more_url == f"{DOCS}#webhook-optional-for-unlocks-within-a-second"
+    )
     await hass.config.async_update(external_url="https://ha.example.org")
     await hass.async_block_till_done()
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
@@ -254,7 +259,11 @@ async def test_no_url_issue(
     await hass.config.async_update(external_url=None)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert issue_registry.async_get_issue(DOMAIN, f"webhook_no_url_{entry.entry_id}")
+    issue = issue_registry.async_get_issue(DOMAIN, f"webhook_no_url_{entry.entry_id}")
+    assert issue is not None
+    assert (
+        issue.learn_more_url == f"{DOCS}#webhook-optional-for-unlocks-within-a-second"
+    )
     # Turning the webhook off clears every webhook issue.
     hass.config_entries.async_update_entry(
         entry, options={**entry.options, CONF_WEBHOOK_ENABLED: False}
@@ -279,6 +288,7 @@ async def test_not_delivering_issue_appears_and_clears(
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.translation_placeholders["missing"] == "3"
+    assert issue.learn_more_url == f"{DOCS}#troubleshooting"
 
     assert await post(hass_client_no_auth, sim.create_unlock()) == HTTPStatus.OK
     await hass.async_block_till_done()
