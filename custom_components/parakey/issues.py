@@ -19,6 +19,7 @@ LEARN_MORE_ANCHORS = {
     "webhook_no_url": "webhook-optional-for-unlocks-within-a-second",
     "webhook_not_https": "webhook-optional-for-unlocks-within-a-second",
     WEBHOOK_NOT_DELIVERING: "troubleshooting",
+    RATE_LIMITED: "troubleshooting",
 }
 
 
