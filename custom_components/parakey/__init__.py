@@ -8,17 +8,26 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import Event, HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.start import async_at_started
+from homeassistant.helpers.typing import ConfigType
 
 from .api import DEFAULT_BASE_URL, ParakeyClient
 from .const import CONF_BASE_URL, DOMAIN, REQUEST_TIMEOUT
 from .coordinator import ParakeyConfigEntry, ParakeyCoordinator
 from .issues import async_clear_all, async_update_webhook_url_issue
+from .services import async_setup_services
 from .webhook import async_remove_cloudhook, async_setup_webhook, async_webhook_details
 
 PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions, so automations validate even without a loaded entry."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> bool:
