@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import persistent_notification
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -21,6 +23,7 @@ from homeassistant.util.yaml import load_yaml_dict
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
+import yaml
 
 from custom_components.parakey.const import DOMAIN
 from custom_components.parakey.services import (
@@ -672,3 +675,50 @@ async def test_door_selector_offers_exactly_the_doors(
     with pytest.raises(ServiceValidationError) as err:
         await get_unlocks(hass, entry, door=place.id)
     assert err.value.translation_key == "door_not_found"
+
+
+def readme_script() -> dict[str, Any]:
+    """The script example of the README's section on the action."""
+    readme = (INTEGRATION.parents[1] / "README.md").read_text()
+    section = readme.split("## Action: parakey.get_unlocks", 1)[1]
+    block = section.split("```yaml\nwho_came_in_today:", 1)[1].split("```", 1)[0]
+    return yaml.safe_load("who_came_in_today:" + block)
+
+
+async def test_readme_script_notifies_who_came_in_today(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    freezer: FrozenDateTimeFactory,
+    entry: MockConfigEntry,
+) -> None:
+    # Five in the afternoon in Home Assistant's time zone.
+    freezer.move_to(dt_util.start_of_local_day() + timedelta(hours=17))
+    today = [
+        add_log(sim, timedelta(hours=2), user="usr_2"),
+        add_log(sim, timedelta(hours=1), door="dev_2"),
+    ]
+    add_log(sim, timedelta(hours=20))  # yesterday
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    scripts = readme_script()
+    scripts["who_came_in_today"]["sequence"][0]["data"]["config_entry_id"] = (
+        entry.entry_id
+    )
+    assert await async_setup_component(hass, "persistent_notification", {})
+    assert await async_setup_component(hass, "script", {"script": scripts})
+
+    await hass.services.async_call(
+        "script", "who_came_in_today", blocking=True, return_response=True
+    )
+
+    (notification,) = persistent_notification._async_get_or_create_notifications(
+        hass
+    ).values()
+    assert notification["title"] == "Who came in today"
+    times = [
+        dt_util.as_local(dt_util.parse_datetime(log["timestamp"])).strftime("%H:%M")
+        for log in today
+    ]
+    assert notification["message"] == (
+        f"- {times[0]} Bob Berg, Front door\n- {times[1]} Alice Andersson, Back door"
+    )
