@@ -102,7 +102,9 @@ async def translated(hass: HomeAssistant, err: HomeAssistantError) -> str:
 
 
 @pytest.fixture
-def history(sim: ParakeySimulator, freezer: Any) -> dict[str, dict[str, Any]]:
+def history(
+    sim: ParakeySimulator, freezer: FrozenDateTimeFactory
+) -> dict[str, dict[str, Any]]:
     """A day of unlocks, stored before Home Assistant starts."""
     hour = timedelta(hours=1)
     return {
