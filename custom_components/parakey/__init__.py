@@ -9,9 +9,14 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.start import async_at_started
+from homeassistant.helpers.typing import ConfigType
 
 from .activity import DailyUnlockCounter
 from .api import DEFAULT_BASE_URL, ParakeyClient, Place
@@ -32,6 +37,7 @@ from .issues import (
     async_update_webhook_url_issue,
 )
 from .models import door_entity_unique_id
+from .services import async_setup_services
 from .storage import ParakeyStore
 from .webhook import async_setup_webhook
 from .webhook_monitor import WebhookMonitor
@@ -40,6 +46,13 @@ from .webhook_url import async_delete_cloudhook, async_resolve_url
 PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR]
 # Per-door sensors of 0.1 whose facts the event entity carries now.
 REMOVED_DOOR_SENSORS = ("last_unlocked_by", "last_unlock")
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions, so automations validate even without a loaded entry."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> bool:

@@ -91,35 +91,37 @@ class UnlockDelivery:
             self._poller.mark_seen(ordered)
             await self._async_learn(ordered)
             for index, log in enumerate(ordered, 1):
-                self._deliver(self._enrich(log), source)
+                self._deliver(log, source)
                 if index % INGEST_CHUNK == 0:
                     # A catch-up can hold thousands of logs: let the loop run
                     # (and listeners drain their queued events) between chunks.
                     await asyncio.sleep(0)
             return len(ordered)
 
-    def _enrich(self, log: EventLog) -> EventLog:
-        """Fill names the log left out from what is known about door and place."""
+    def build_unlock(self, log: EventLog, source: str, *, delayed: bool) -> Unlock:
+        """An unlock with what the log left out filled in from what is known."""
         door = self._doors.doors.get(log.door_id or "")
         place = self._doors.place
-        return dataclasses.replace(
+        log = dataclasses.replace(
             log,
             door_name=log.door_name or (door.name if door else None),
             place_id=log.place_id or (place.id if place else None),
             place_name=log.place_name or (place.name if place else None),
         )
-
-    def _deliver(self, log: EventLog, source: str) -> None:
-        max_age = self.max_event_age
-        now = dt_util.utcnow()
-        delayed = max_age is not None and now - log.timestamp > max_age
-        unlock = Unlock(
+        return Unlock(
             log=log,
             source=source,
             delayed=delayed,
             device_id=self._doors.device_id(log.door_id),
             entity_id=self._doors.entity_id(log.door_id),
         )
+
+    def _deliver(self, log: EventLog, source: str) -> None:
+        max_age = self.max_event_age
+        now = dt_util.utcnow()
+        delayed = max_age is not None and now - log.timestamp > max_age
+        unlock = self.build_unlock(log, source, delayed=delayed)
+        log = unlock.log
         LOGGER.debug(
             "Unlock %s of door %s by %s (%s%s)",
             log.id,
