@@ -43,7 +43,7 @@ from .webhook import async_setup_webhook
 from .webhook_monitor import WebhookMonitor
 from .webhook_url import async_delete_cloudhook, async_resolve_url
 
-PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.DEVICE_TRACKER, Platform.EVENT, Platform.SENSOR]
 # Per-door sensors of 0.1 whose facts the event entity carries now.
 REMOVED_DOOR_SENSORS = ("last_unlocked_by", "last_unlock")
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)

@@ -42,6 +42,7 @@ from .delivery import UnlockDelivery
 from .doors import DoorDirectory
 from .issues import async_update_rate_limited_issue
 from .models import ParakeyData
+from .people import PeopleDirectory, links_from_options
 from .storage import ParakeyStore
 
 if TYPE_CHECKING:
@@ -101,7 +102,10 @@ class ParakeyCoordinator(DataUpdateCoordinator[ParakeyData]):
         self.client = client
         self.poller = EventLogPoller(client)
         self.doors = DoorDirectory(hass, entry)
-        self.delivery = UnlockDelivery(hass, entry, self.poller, self.doors)
+        self.people = PeopleDirectory(store, links_from_options(entry.options))
+        self.delivery = UnlockDelivery(
+            hass, entry, self.poller, self.doors, self.people
+        )
         self._store = store
         self._rate_limited_polls = 0
         self.data = ParakeyData()

@@ -31,6 +31,7 @@ from .const import (
 )
 from .doors import DoorDirectory
 from .models import Unlock
+from .people import PeopleDirectory
 
 type UnlockListener = Callable[[Unlock], None]
 
@@ -44,12 +45,14 @@ class UnlockDelivery:
         entry: ConfigEntry,
         poller: EventLogPoller,
         doors: DoorDirectory,
+        people: PeopleDirectory,
     ) -> None:
         """Deliver into ``hass``; ``poller`` remembers which ids were seen."""
         self._hass = hass
         self._entry = entry
         self._poller = poller
         self._doors = doors
+        self._people = people
         self._lock = asyncio.Lock()
         self._door_listeners: dict[str, list[UnlockListener]] = {}
         self._listeners: list[UnlockListener] = []
@@ -114,6 +117,7 @@ class UnlockDelivery:
             delayed=delayed,
             device_id=self._doors.device_id(log.door_id),
             entity_id=self._doors.entity_id(log.door_id),
+            person_entity_id=self._people.person_of(log.user_id),
         )
 
     def _deliver(self, log: EventLog, source: str) -> None:
@@ -138,6 +142,7 @@ class UnlockDelivery:
             time_fired=min(log.timestamp, now).timestamp(),
         )
         self.recent.append(unlock)
+        self._people.async_note(log)
         listeners = [*self._door_listeners.get(log.door_id or "", ()), *self._listeners]
         for listener in listeners:
             try:

@@ -16,7 +16,12 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .api import Door, Place
 from .const import DOMAIN
-from .models import door_device_info, unlock_entity_unique_id
+from .models import (
+    PLACE_IDENTIFIER_PREFIX,
+    door_device_info,
+    place_device_info,
+    unlock_entity_unique_id,
+)
 
 type DoorsListener = Callable[[list[Door]], None]
 type PlaceListener = Callable[[Place], None]
@@ -102,8 +107,15 @@ class DoorDirectory:
         )
 
     def door_id_of_device(self, device: dr.DeviceEntry) -> str | None:
-        """The Parakey door id of one of this entry's devices."""
-        return next((i for d, i in device.identifiers if d == DOMAIN), None)
+        """The Parakey door id of one of this entry's devices (None: the place)."""
+        return next(
+            (
+                i
+                for d, i in device.identifiers
+                if d == DOMAIN and not i.startswith(PLACE_IDENTIFIER_PREFIX)
+            ),
+            None,
+        )
 
     @callback
     def _async_register_devices(self, doors: Iterable[Door]) -> None:
@@ -135,4 +147,7 @@ class DoorDirectory:
         for raw in stored_doors if isinstance(stored_doors, list) else []:
             if door := Door.from_dict(raw):
                 self._doors[door.id] = door
+        dr.async_get(self._hass).async_get_or_create(
+            config_entry_id=self._entry.entry_id, **place_device_info(self._entry)
+        )
         self._async_register_devices(self._doors.values())

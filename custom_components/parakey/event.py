@@ -71,6 +71,7 @@ class ParakeyUnlockEvent(ParakeyDoorEntity, EventEntity):
                 "event_id": log.id,
                 "user_id": log.user_id,
                 "user_name": log.user_name,
+                "person_entity_id": unlock.person_entity_id,
                 "access_id": log.access_id,
                 "access_name": log.access_name,
                 "timestamp": format_datetime(log.timestamp),

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
 from .api import Door, EventLog, format_datetime
 from .const import DOMAIN, MANUFACTURER
@@ -22,6 +23,19 @@ def door_entity_unique_id(door_id: str, key: str) -> str:
 def unlock_entity_unique_id(door_id: str) -> str:
     """Unique id of the door's event entity, which every unlock names."""
     return door_entity_unique_id(door_id, UNLOCK_ENTITY_KEY)
+
+
+PLACE_IDENTIFIER_PREFIX: Final = "place-"
+
+
+def place_device_info(entry: ConfigEntry) -> DeviceInfo:
+    """The place's own device: "Any door unlocked", presence, diagnostics."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{PLACE_IDENTIFIER_PREFIX}{entry.entry_id}")},
+        entry_type=DeviceEntryType.SERVICE,
+        manufacturer=MANUFACTURER,
+        name=entry.title,
+    )
 
 
 def door_device_info(door: Door) -> DeviceInfo:
@@ -45,6 +59,7 @@ class Unlock:
     delayed: bool
     device_id: str | None = None
     entity_id: str | None = None
+    person_entity_id: str | None = None
 
     def event_data(self) -> dict[str, Any]:
         """The data of the ``parakey_unlock`` bus event (design.md's table)."""
@@ -66,6 +81,7 @@ class Unlock:
             "delayed": self.delayed,
             "device_id": self.device_id,
             "entity_id": self.entity_id,
+            "person_entity_id": self.person_entity_id,
         }
 
 

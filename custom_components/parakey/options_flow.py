@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components import webhook
-from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_WEBHOOK_ID, UnitOfTime
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -19,17 +22,26 @@ import voluptuous as vol
 
 from .const import (
     CONF_MAX_EVENT_AGE,
+    CONF_PEOPLE,
     CONF_POLL_INTERVAL,
+    CONF_PRESENCE,
+    CONF_PRESENCE_MINUTES,
     CONF_WEBHOOK_ENABLED,
     CONF_WEBHOOK_PASSWORD,
     CONF_WEBHOOK_USERNAME,
     DEFAULT_MAX_EVENT_AGE,
     DEFAULT_POLL_INTERVAL,
+    DEFAULT_PRESENCE_MINUTES,
     MAX_MAX_EVENT_AGE,
     MAX_POLL_INTERVAL,
+    MAX_PRESENCE_MINUTES,
     MIN_POLL_INTERVAL,
 )
+from .people import KnownUser, person_names, suggest_person
 from .webhook_url import async_delete_cloudhook, async_resolve_url, authorization_value
+
+if TYPE_CHECKING:
+    from .data import ParakeyConfigEntry
 
 CONF_REGENERATE = "regenerate_credentials"
 
@@ -46,6 +58,17 @@ def _number_box(minimum: int, maximum: int, unit: str) -> NumberSelector:
     )
 
 
+def _user_fields(users: Iterable[KnownUser]) -> dict[str, str]:
+    """A form field per known user, named so the form shows who it is."""
+    fields: dict[str, str] = {}
+    for user in sorted(users, key=lambda u: (u.label.casefold(), u.user_id)):
+        label = user.label
+        if label in fields or label in (CONF_PRESENCE, CONF_PRESENCE_MINUTES):
+            label = f"{label} ({user.user_id})"
+        fields[label] = user.user_id
+    return fields
+
+
 class ParakeyOptionsFlow(OptionsFlow):
     """Tune polling and delays, and switch the webhook on or off.
 
@@ -54,6 +77,8 @@ class ParakeyOptionsFlow(OptionsFlow):
     for a webhook id that was never saved.
     """
 
+    config_entry: ParakeyConfigEntry
+
     def __init__(self) -> None:
         """Start with nothing chosen."""
         self._options: dict[str, Any] = {}
@@ -61,6 +86,12 @@ class ParakeyOptionsFlow(OptionsFlow):
         self._unsaved_cloudhook: str | None = None
 
     async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose what to change."""
+        return self.async_show_menu(step_id="init", menu_options=["settings", "people"])
+
+    async def async_step_settings(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Polling, the age limit and the webhook switch."""
@@ -94,7 +125,7 @@ class ParakeyOptionsFlow(OptionsFlow):
                 ): BooleanSelector(),
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
+        return self.async_show_form(step_id="settings", data_schema=schema)
 
     async def async_step_webhook(
         self, user_input: dict[str, Any] | None = None
@@ -123,6 +154,56 @@ class ParakeyOptionsFlow(OptionsFlow):
                     data[CONF_WEBHOOK_USERNAME], data[CONF_WEBHOOK_PASSWORD]
                 ),
             },
+        )
+
+    async def async_step_people(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Link Parakey users to persons, and choose whether unlocks mean home."""
+        if self.config_entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="not_loaded")
+        people = self.config_entry.runtime_data.coordinator.people
+        fields = _user_fields(people.users.values())
+        if user_input is not None:
+            links = {
+                user_id: person
+                for field, user_id in fields.items()
+                if (person := user_input.get(field))
+            }
+            self._options = {
+                **self.config_entry.options,
+                CONF_PEOPLE: links,
+                CONF_PRESENCE: bool(user_input[CONF_PRESENCE]),
+                CONF_PRESENCE_MINUTES: int(user_input[CONF_PRESENCE_MINUTES]),
+            }
+            return self._async_finish()
+        options = self.config_entry.options
+        persons = person_names(self.hass)
+        suggested: dict[str, Any] = {
+            CONF_PRESENCE: options.get(CONF_PRESENCE, False),
+            CONF_PRESENCE_MINUTES: options.get(
+                CONF_PRESENCE_MINUTES, DEFAULT_PRESENCE_MINUTES
+            ),
+        }
+        schema: dict[Any, Any] = {}
+        for field, user_id in fields.items():
+            user = people.users[user_id]
+            # A name match is only suggested: the user sees it and submits it.
+            if person := people.person_of(user_id) or suggest_person(user, persons):
+                suggested[field] = person
+            schema[vol.Optional(field)] = EntitySelector(
+                EntitySelectorConfig(domain="person")
+            )
+        schema[vol.Required(CONF_PRESENCE)] = BooleanSelector()
+        schema[vol.Required(CONF_PRESENCE_MINUTES)] = _number_box(
+            1, MAX_PRESENCE_MINUTES, UnitOfTime.MINUTES
+        )
+        return self.async_show_form(
+            step_id="people",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(schema), suggested
+            ),
+            description_placeholders={"count": str(len(fields))},
         )
 
     @callback

@@ -17,16 +17,15 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .activity import DailyUnlockCounter
 from .api import Door
-from .const import DOMAIN, MANUFACTURER
 from .coordinator import ParakeyCoordinator
 from .data import ParakeyConfigEntry
 from .entity import ParakeyDoorEntity, async_add_door_entities
+from .models import place_device_info
 from .webhook_monitor import WebhookMonitor
 
 PARALLEL_UPDATES = 0
@@ -109,12 +108,7 @@ class LastWebhookSensor(CoordinatorEntity[ParakeyCoordinator], SensorEntity):
         self._monitor = monitor
         entry = coordinator.config_entry
         self._attr_unique_id = f"{entry.entry_id}-last_webhook"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, f"place-{entry.entry_id}")},
-            entry_type=DeviceEntryType.SERVICE,
-            manufacturer=MANUFACTURER,
-            name=entry.title,
-        )
+        self._attr_device_info = place_device_info(entry)
 
     async def async_added_to_hass(self) -> None:
         """Follow the webhook's calls."""

@@ -31,7 +31,7 @@ from .helpers import add_entry
 EVENT_KEYS = {
     "event_id", "door_id", "door_name", "place_id", "place_name", "user_id",
     "user_name", "user_email", "access_id", "access_name", "timestamp",
-    "created_at", "source", "delayed", "device_id", "entity_id",
+    "created_at", "source", "delayed", "device_id", "entity_id", "person_entity_id",
 }  # fmt: skip
 
 

@@ -270,8 +270,8 @@ async def test_reconfigure_changes_token_and_url(
 async def test_options_apply_without_restart(
     hass: HomeAssistant, loaded: MockConfigEntry
 ) -> None:
-    result = await hass.config_entries.options.async_init(loaded.entry_id)
-    assert result["step_id"] == "init"
+    result = await open_settings(hass, loaded)
+    assert result["step_id"] == "settings"
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {CONF_POLL_INTERVAL: 120, CONF_MAX_EVENT_AGE: 0, CONF_WEBHOOK_ENABLED: False},
@@ -288,10 +288,19 @@ async def test_options_apply_without_restart(
     assert coordinator.delivery.max_event_age is None
 
 
+async def open_settings(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["settings", "people"]
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
+
+
 async def open_webhook_step(
     hass: HomeAssistant, entry: MockConfigEntry, *, regenerate: bool = False
 ) -> dict[str, Any]:
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_settings(hass, entry)
     assert "regenerate_credentials" not in result["data_schema"].schema
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -427,7 +436,7 @@ async def test_swedish_options_forms_hold_no_english(
             ),
             swedish[f"{prefix}.error.url_no_url"],
             swedish[f"{prefix}.error.url_not_https"],
-            *(v for k, v in swedish.items() if ".step.init." in k),
+            *(v for k, v in swedish.items() if ".step.settings." in k),
         ]
     )
     english_sentences = {

@@ -62,7 +62,12 @@ async def test_setup_makes_a_device_per_door_and_replays_nothing(
 
     assert entry.state is ConfigEntryState.LOADED
     devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
-    assert sorted(device.name for device in devices) == ["Back door", "Front door"]
+    # A device per door, and the place's own (for "Any door unlocked").
+    assert sorted(device.name for device in devices) == [
+        "Back door",
+        "Front door",
+        "Home",
+    ]
     assert hass.states.get(FRONT_EVENT).state == STATE_UNKNOWN
     assert hass.states.get(FRONT_TODAY).state == "0"
     assert unlocks == []
@@ -101,6 +106,7 @@ async def test_unlock_reaches_bus_entity_and_sensors(
         "delayed": False,
         "device_id": device.id,
         "entity_id": FRONT_EVENT,
+        "person_entity_id": None,
     }
     event_state = hass.states.get(FRONT_EVENT)
     assert event_state.attributes["event_type"] == "unlocked"
@@ -304,7 +310,7 @@ async def test_doors_from_history_when_no_devices_endpoint(
     await hass.async_block_till_done()
 
     devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
-    assert [device.name for device in devices] == ["Cellar"]
+    assert sorted(device.name for device in devices) == ["Cellar", "Home"]
 
 
 async def remove_device(

@@ -176,6 +176,7 @@ async def test_default_window_is_the_last_24_hours_newest_first(
         "delayed": False,
         "device_id": door_device(hass, ready, "dev_1"),
         "entity_id": FRONT_EVENT,
+        "person_entity_id": None,
     }
     back = response["unlocks"][2]
     assert back["device_id"] == door_device(hass, ready, "dev_2")
