@@ -142,7 +142,7 @@ class UnlockDelivery:
             time_fired=min(log.timestamp, now).timestamp(),
         )
         self.recent.append(unlock)
-        self._people.async_note(log)
+        self._people.async_note(unlock)
         listeners = [*self._door_listeners.get(log.door_id or "", ()), *self._listeners]
         for listener in listeners:
             try:

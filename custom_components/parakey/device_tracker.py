@@ -109,9 +109,8 @@ class PresenceTracker(TrackerEntity):
         self._attr_device_info = place_device_info(entry)  # type: ignore[assignment]
         self._attr_translation_placeholders = {"person": person_name}
         known = people.users.get(user_id)
-        self._home_until: datetime | None = (
-            known.last_unlock + window if known and known.last_unlock else None
-        )
+        last = known.last_timely_unlock if known else None
+        self._home_until: datetime | None = last + window if last else None
         self._cancel_expiry: CALLBACK_TYPE | None = None
 
     async def async_added_to_hass(self) -> None:

@@ -16,8 +16,9 @@ import unicodedata
 
 from homeassistant.core import HomeAssistant, callback
 
-from .api import EventLog, format_datetime, parse_datetime
+from .api import format_datetime, parse_datetime
 from .const import CONF_PEOPLE
+from .models import Unlock
 from .storage import ParakeyStore
 
 SECTION = "people"
@@ -32,6 +33,8 @@ class KnownUser:
     email: str | None = None
     last_door_id: str | None = None
     last_unlock: datetime | None = None
+    # The last unlock that was not delayed: what presence may act on.
+    last_timely_unlock: datetime | None = None
 
     @property
     def label(self) -> str:
@@ -62,6 +65,7 @@ class KnownUser:
             email=text("email"),
             last_door_id=text("last_door_id"),
             last_unlock=parse_datetime(data.get("last_unlock")),
+            last_timely_unlock=parse_datetime(data.get("last_timely_unlock")),
         )
 
 
@@ -101,18 +105,23 @@ class PeopleDirectory:
         return self.links.get(user_id) if user_id else None
 
     @callback
-    def async_note(self, log: EventLog) -> None:
-        """Remember the user a log names (a nameless log keeps the known name)."""
+    def async_note(self, unlock: Unlock) -> None:
+        """Remember the user an unlock names (a nameless log keeps the known name)."""
+        log = unlock.log
         if log.user_id is None:
             return
         known = self._users.get(log.user_id) or KnownUser(log.user_id)
         newer = known.last_unlock is None or log.timestamp >= known.last_unlock
+        timely = known.last_timely_unlock
+        if not unlock.delayed and (timely is None or log.timestamp > timely):
+            timely = log.timestamp
         self._users[log.user_id] = KnownUser(
             user_id=log.user_id,
             name=log.user_name or known.name,
             email=log.user_email or known.email,
             last_door_id=log.door_id if newer else known.last_door_id,
             last_unlock=log.timestamp if newer else known.last_unlock,
+            last_timely_unlock=timely,
         )
         self._store.async_schedule_save()
 
