@@ -104,7 +104,12 @@ def test_blueprint_is_valid() -> None:
     blueprint = Blueprint(
         load_yaml(path), expected_domain="automation", schema=BLUEPRINT_SCHEMA
     )
-    assert set(blueprint.inputs) == {"door", "person_name", "notify_action"}
+    assert set(blueprint.inputs) == {
+        "door",
+        "person",
+        "parakey_user_name",
+        "notify_action",
+    }
     assert blueprint.data["triggers"][0]["event_type"] == "parakey_unlock"
 
 

@@ -89,7 +89,11 @@ async def test_blueprint_defaults_notify_on_a_fresh_installation(
         tmp_path / "blueprints",
     )
     hass.config.config_dir = str(tmp_path)
-    front = device_registry.async_get_device(identifiers={(DOMAIN, "dev_1")})
+    front = next(
+        d
+        for d in dr.async_entries_for_config_entry(device_registry, loaded.entry_id)
+        if (DOMAIN, "dev_1") in d.identifiers
+    )
     assert await async_setup_component(hass, "persistent_notification", {})
     assert await async_setup_component(
         hass,
@@ -98,7 +102,7 @@ async def test_blueprint_defaults_notify_on_a_fresh_installation(
             automation.DOMAIN: {
                 "use_blueprint": {
                     "path": "parakey/notify_when_person_unlocks.yaml",
-                    "input": {"door": front.id, "person_name": "Bob Berg"},
+                    "input": {"door": front.id, "parakey_user_name": "Bob Berg"},
                 }
             }
         },
@@ -181,3 +185,51 @@ async def test_diagnostics_redact_secrets_and_people(
     assert len(diagnostics["recent_unlocks"]) == 1
     assert diagnostics["recent_unlocks"][0]["door_id"] == "dev_1"
     assert {door["id"] for door in diagnostics["doors"]} == {"dev_1", "dev_2"}
+
+
+async def test_blueprint_picks_a_linked_person(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+    device_registry: dr.DeviceRegistry,
+    tmp_path: Path,
+) -> None:
+    shutil.copytree(Path(__file__).parents[2] / "blueprints", tmp_path / "blueprints")
+    hass.config.config_dir = str(tmp_path)
+    assert await async_setup_component(
+        hass, "person", {"person": [{"id": "alice", "name": "Alice"}]}
+    )
+    hass.config_entries.async_update_entry(
+        loaded, options={**loaded.options, "people": {"usr_1": "person.alice"}}
+    )
+    await hass.config_entries.async_reload(loaded.entry_id)
+    await hass.async_block_till_done()
+    front = next(
+        d
+        for d in dr.async_entries_for_config_entry(device_registry, loaded.entry_id)
+        if (DOMAIN, "dev_1") in d.identifiers
+    )
+    calls = async_mock_service(hass, "test", "notify")
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: {
+                "use_blueprint": {
+                    "path": "parakey/notify_when_person_unlocks.yaml",
+                    "input": {
+                        "door": front.id,
+                        "person": "person.alice",
+                        "notify_action": "test.notify",
+                    },
+                }
+            }
+        },
+    )
+    sim.create_unlock("dev_1", "usr_2")  # Bob: not Alice
+    sim.create_unlock("dev_1", "usr_1")
+    await next_poll()
+    await hass.async_block_till_done()
+    # Named as Home Assistant knows the person, not as Parakey does.
+    assert [c.data["message"].split(" unlocked")[0] for c in calls] == ["Alice"]
