@@ -406,3 +406,27 @@ async def test_first_poll_waits_until_home_assistant_started(
 
     assert entry.runtime_data.coordinator.poller.state.watermark is not None
     assert sim.stats["by_path"]["/eventLogs"] >= 1
+
+
+async def test_a_poll_never_rewrites_another_doors_last_event(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    sim.create_unlock("dev_1", "usr_1")
+    await next_poll()
+    before = hass.states.get(FRONT_EVENT)
+    # Home Assistant updates last_reported of the same State object in place.
+    reported = before.last_reported
+    # A poll that changes the coordinator's data (a new door appears) and
+    # delivers an unlock of another door: the front door's event stays as is.
+    sim.add_door("dev_9", "Garage")
+    sim.create_unlock("dev_9", "usr_2")
+    freezer.tick(timedelta(seconds=5))
+    await next_poll()
+    after = hass.states.get(FRONT_EVENT)
+    assert after.last_reported == reported
+    assert after.last_updated == before.last_updated
+    assert after.attributes == before.attributes
