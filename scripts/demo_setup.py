@@ -116,6 +116,10 @@ class HomeAssistant:
             )
         return str(result["result"])
 
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
     async def get(self, path: str) -> Any:
         async with self.session.get(
             f"{self.url}{path}", headers={"Authorization": f"Bearer {self.token}"}
@@ -211,14 +215,13 @@ async def enable_webhook(
     options = await ha.post(
         "/api/config/config_entries/options/flow", {"handler": entry_id}
     )
+    flow = f"/api/config/config_entries/options/flow/{options['flow_id']}"
+    await ha.post(flow, {"next_step_id": "settings"})
     shown = await ha.post(
-        f"/api/config/config_entries/options/flow/{options['flow_id']}",
-        {"poll_interval": 60, "max_event_age": 10, "webhook_enabled": True},
+        flow, {"poll_interval": 60, "max_event_age": 10, "webhook_enabled": True}
     )
     placeholders = shown["description_placeholders"]
-    done = await ha.post(
-        f"/api/config/config_entries/options/flow/{options['flow_id']}", {}
-    )
+    done = await ha.post(flow, {})
     if done.get("type") != "create_entry":
         sys.exit(f"Options flow did not finish: {done}")
     await point_simulator_webhook(session, sim, placeholders)
@@ -254,6 +257,52 @@ async def add_parakey(ha: HomeAssistant, token: str, sim: str) -> str:
     return str(result["result"]["entry_id"])
 
 
+DEMO_PERSON = "Alice Andersson"
+
+
+async def link_demo_person(
+    session: aiohttp.ClientSession, ha: HomeAssistant, entry_id: str, sim: str
+) -> None:
+    """Make Alice a person, let her unlock once, link her as a user would.
+
+    The People step fills in the person whose name matches; the demo submits
+    that suggestion, with presence on, and adds the tracker to the person.
+    """
+    (person,) = await ha.ws({"type": "person/create", "name": DEMO_PERSON})
+    async with session.post(
+        f"{sim}/_sim/unlocks", json={"door_id": "dev_1", "user_id": "usr_1"}
+    ) as resp:
+        resp.raise_for_status()
+    for _ in range(120):
+        options = await ha.post(
+            "/api/config/config_entries/options/flow", {"handler": entry_id}
+        )
+        flow = f"/api/config/config_entries/options/flow/{options['flow_id']}"
+        form = await ha.post(flow, {"next_step_id": "people"})
+        fields = {f["name"]: f for f in form["data_schema"]}
+        if DEMO_PERSON in fields:
+            break
+        async with ha.session.delete(f"{ha.url}{flow}", headers=ha.headers):
+            pass  # close the empty form, then look again
+        await asyncio.sleep(0.5)
+    else:
+        sys.exit("The demo unlock by Alice never reached Home Assistant")
+    suggested = fields[DEMO_PERSON]["description"]["suggested_value"]
+    await ha.post(
+        flow, {DEMO_PERSON: suggested, "presence": True, "presence_minutes": 10}
+    )
+    tracker = f"device_tracker.home_{DEMO_PERSON.lower().replace(' ', '_')}_at_the_door"
+    await ha.ws(
+        {
+            "type": "person/update",
+            "person_id": person["id"],
+            "name": person["name"],
+            "device_trackers": [tracker],
+        }
+    )
+    print(f"Linked Parakey user {DEMO_PERSON} to {suggested}, tracked by {tracker}")
+
+
 async def main(args: argparse.Namespace) -> None:
     async with aiohttp.ClientSession() as session:
         ha = HomeAssistant(session, args.ha)
@@ -261,6 +310,7 @@ async def main(args: argparse.Namespace) -> None:
         await ha.login()
         await ha.promote_http_config()
         entries = await ha.get("/api/config/config_entries/entry?domain=parakey")
+        first_start = False
         if entries:
             entry_id = entries[0]["entry_id"]
         else:
@@ -272,8 +322,11 @@ async def main(args: argparse.Namespace) -> None:
                 {"type": "lovelace/config/save", "url_path": "parakey-doors",
                  "config": DASHBOARD},
             )  # fmt: skip
+            first_start = True
         # The simulator starts empty each time: tell it again where to push.
         await enable_webhook(session, ha, entry_id, args.sim)
+        if first_start:
+            await link_demo_person(session, ha, entry_id, args.sim)
         print(
             json.dumps(
                 {

@@ -18,7 +18,8 @@ import pytest
 
 from custom_components.parakey.api import EventLog
 from custom_components.parakey.api.models import parse_list
-from custom_components.parakey.webhook import ParakeyWebhook, authorization_value
+from custom_components.parakey.webhook import ParakeyWebhook
+from custom_components.parakey.webhook_url import authorization_value
 
 USERNAME, PASSWORD = "ha-fuzz", "Pa55-w0rd_fuzz"
 AUTH = authorization_value(USERNAME, PASSWORD)
@@ -82,7 +83,9 @@ def test_parser_survives_deep_nesting() -> None:
     assert EventLog.from_api(deep(5000)) is None
 
 
-class FakeCoordinator:
+class FakeDelivery:
+    """Stands in for the delivery and the webhook monitor at once."""
+
     def __init__(self) -> None:
         self.ingested: list[EventLog] = []
         self.notes = 0
@@ -93,25 +96,28 @@ class FakeCoordinator:
         self.ingested.extend(logs)
         return len(logs)
 
-    def async_note_webhook(self) -> None:
+    def async_note_call(self) -> None:
         self.notes += 1
-
-    def async_publish(self) -> None:
-        pass
 
 
 class FakeContent:
+    """A body that arrives in pieces of up to 1,000 bytes, like a socket's."""
+
     def __init__(self, body: bytes) -> None:
         self.body = body
 
     async def read(self, limit: int) -> bytes:
-        return self.body[:limit]
+        piece, self.body = self.body[: min(limit, 1000)], self.body[min(limit, 1000) :]
+        return piece
 
 
 def call(handler: ParakeyWebhook, body: bytes, auth: str | None) -> int:
     headers = {} if auth is None else {"Authorization": auth}
     request = SimpleNamespace(
-        headers=headers, remote="203.0.113.9", content=FakeContent(body)
+        headers=headers,
+        remote="203.0.113.9",
+        content=FakeContent(body),
+        content_length=None,
     )
     # A loop of its own rather than asyncio.run(): asyncio.run() leaves the thread
     # without a current event loop, and the Home Assistant test plugin's autouse
@@ -127,12 +133,12 @@ def call(handler: ParakeyWebhook, body: bytes, auth: str | None) -> int:
     return response.status
 
 
-def make_handler() -> tuple[ParakeyWebhook, FakeCoordinator]:
-    coordinator = FakeCoordinator()
+def make_handler() -> tuple[ParakeyWebhook, FakeDelivery]:
+    fake = FakeDelivery()
     entry = SimpleNamespace(
         data={"webhook_username": USERNAME, "webhook_password": PASSWORD}
     )
-    return ParakeyWebhook(entry, coordinator), coordinator  # type: ignore[arg-type]
+    return ParakeyWebhook(entry, fake, fake), fake  # type: ignore[arg-type]
 
 
 credentials = st.one_of(

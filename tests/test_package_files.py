@@ -13,6 +13,8 @@ from homeassistant.util.yaml import load_yaml
 from PIL import Image
 import pytest
 
+from custom_components.parakey.issues import LEARN_MORE_ANCHORS
+
 ROOT = Path(__file__).parent.parent
 INTEGRATION = ROOT / "custom_components" / "parakey"
 
@@ -102,8 +104,31 @@ def test_blueprint_is_valid() -> None:
     blueprint = Blueprint(
         load_yaml(path), expected_domain="automation", schema=BLUEPRINT_SCHEMA
     )
-    assert set(blueprint.inputs) == {"door", "person_name", "notify_action"}
+    assert set(blueprint.inputs) == {
+        "door",
+        "person",
+        "parakey_user_name",
+        "notify_action",
+    }
     assert blueprint.data["triggers"][0]["event_type"] == "parakey_unlock"
+
+
+def github_anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives a README's headings."""
+    anchors = set()
+    text = re.sub(r"^```.*?^```", "", markdown, flags=re.MULTILINE | re.DOTALL)
+    for heading in re.findall(r"^#+ (.+)$", text, flags=re.MULTILINE):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        anchors.add(slug)
+    return anchors
+
+
+def test_every_repair_issue_links_to_a_readme_section() -> None:
+    anchors = github_anchors((ROOT / "README.md").read_text("utf-8"))
+    assert "webhook-optional-for-unlocks-within-a-second" in anchors
+    issues = json.loads((INTEGRATION / "strings.json").read_text())["issues"]
+    assert set(LEARN_MORE_ANCHORS) == set(issues)
+    assert set(LEARN_MORE_ANCHORS.values()) <= anchors
 
 
 def test_brand_images_exist() -> None:
@@ -111,3 +136,11 @@ def test_brand_images_exist() -> None:
         assert icon.size == (256, 256)
     with Image.open(INTEGRATION / "brand" / "logo.png") as logo:
         assert min(logo.size) == 128
+
+
+def test_licence_is_there_for_hacs() -> None:
+    # HACS's "license" check fails a repository without one.
+    licence = (ROOT / "LICENSE").read_text()
+    assert "Apache License" in licence
+    assert "Version 2.0" in licence
+    assert "[LICENSE](LICENSE)" in (ROOT / "README.md").read_text()

@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
 from typing import Any
 
-from homeassistant.components import webhook
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlow,
 )
-from homeassistant.const import CONF_ACCESS_TOKEN, CONF_WEBHOOK_ID
+from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
-    BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -37,38 +30,15 @@ from .api import (
 from .const import (
     CONF_ADVANCED,
     CONF_BASE_URL,
-    CONF_MAX_EVENT_AGE,
-    CONF_POLL_INTERVAL,
-    CONF_WEBHOOK_ENABLED,
-    CONF_WEBHOOK_PASSWORD,
-    CONF_WEBHOOK_USERNAME,
-    DEFAULT_MAX_EVENT_AGE,
-    DEFAULT_POLL_INTERVAL,
     DOMAIN,
     LOGGER,
-    MAX_MAX_EVENT_AGE,
-    MAX_POLL_INTERVAL,
-    MIN_POLL_INTERVAL,
     TOKEN_UNIQUE_ID_PREFIX,
 )
-from .coordinator import ParakeyConfigEntry
-from .webhook import async_webhook_details
+from .data import ParakeyConfigEntry
+from .options_flow import ParakeyOptionsFlow
 
-CONF_REGENERATE = "regenerate_credentials"
 TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-
-
-def _number_box(minimum: int, maximum: int, unit: str) -> NumberSelector:
-    return NumberSelector(
-        NumberSelectorConfig(
-            min=minimum,
-            max=maximum,
-            step=1,
-            unit_of_measurement=unit,
-            mode=NumberSelectorMode.BOX,
-        )
-    )
 
 
 def _connection_schema(
@@ -86,10 +56,17 @@ def _connection_schema(
                 vol.Schema(
                     {vol.Required(CONF_BASE_URL, default=base_url): URL_SELECTOR}
                 ),
-                {"collapsed": True},
+                # Open when it holds an address of the user's, so a form error
+                # does not hide what was just typed.
+                {"collapsed": base_url.rstrip("/") == DEFAULT_BASE_URL},
             ),
         }
     )
+
+
+def _typed_base_url(user_input: dict[str, Any] | None) -> str:
+    advanced = (user_input or {}).get(CONF_ADVANCED) or {}
+    return str(advanced.get(CONF_BASE_URL) or DEFAULT_BASE_URL)
 
 
 async def _async_identify_place(
@@ -116,6 +93,7 @@ class ParakeyConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a Parakey place with the token of a manual integration."""
 
     VERSION = 1
+    MINOR_VERSION = 2
 
     async def _async_validate(
         self, user_input: dict[str, Any], errors: dict[str, str]
@@ -153,7 +131,8 @@ class ParakeyConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(
-                _connection_schema(), user_input or {}
+                _connection_schema(base_url=_typed_base_url(user_input)),
+                user_input or {},
             ),
             errors=errors,
         )
@@ -240,91 +219,3 @@ class ParakeyConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_options_flow(config_entry: ParakeyConfigEntry) -> ParakeyOptionsFlow:
         """Options: poll interval, max event age, webhook."""
         return ParakeyOptionsFlow()
-
-
-class ParakeyOptionsFlow(OptionsFlow):
-    """Tune polling and delays, and switch the webhook on or off."""
-
-    def __init__(self) -> None:
-        """Start with nothing chosen."""
-        self._options: dict[str, Any] = {}
-        # New credentials wait here until the user finishes: abandoning the
-        # flow must not break the header already pasted into My Parakey.
-        self._credentials: dict[str, str] = {}
-
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Show the options."""
-        entry = self.config_entry
-        if user_input is not None:
-            regenerate = user_input.pop(CONF_REGENERATE, False)
-            self._options = {
-                CONF_POLL_INTERVAL: int(user_input[CONF_POLL_INTERVAL]),
-                CONF_MAX_EVENT_AGE: int(user_input[CONF_MAX_EVENT_AGE]),
-                CONF_WEBHOOK_ENABLED: bool(user_input[CONF_WEBHOOK_ENABLED]),
-            }
-            if not self._options[CONF_WEBHOOK_ENABLED]:
-                return self._async_finish()
-            self._async_ensure_webhook_credentials(regenerate=regenerate)
-            return await self.async_step_webhook()
-        options = entry.options
-        schema = vol.Schema(
-            {
-                vol.Required(
-                    CONF_POLL_INTERVAL,
-                    default=options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL),
-                ): _number_box(MIN_POLL_INTERVAL, MAX_POLL_INTERVAL, "s"),
-                vol.Required(
-                    CONF_MAX_EVENT_AGE,
-                    default=options.get(CONF_MAX_EVENT_AGE, DEFAULT_MAX_EVENT_AGE),
-                ): _number_box(0, MAX_MAX_EVENT_AGE, "min"),
-                vol.Required(
-                    CONF_WEBHOOK_ENABLED,
-                    default=options.get(CONF_WEBHOOK_ENABLED, False),
-                ): BooleanSelector(),
-                vol.Required(CONF_REGENERATE, default=False): BooleanSelector(),
-            }
-        )
-        return self.async_show_form(step_id="init", data_schema=schema)
-
-    async def async_step_webhook(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Show what to paste into My Parakey."""
-        if user_input is not None:
-            return self._async_finish()
-        details = await async_webhook_details(
-            self.hass, self.config_entry, self._credentials
-        )
-        return self.async_show_form(
-            step_id="webhook",
-            data_schema=vol.Schema({}),
-            description_placeholders={
-                "url": details.url or "-",
-                "header_name": "Authorization",
-                "header_value": details.authorization,
-                "url_problem": details.problem_text,
-            },
-        )
-
-    @callback
-    def _async_ensure_webhook_credentials(self, *, regenerate: bool) -> None:
-        """Make the webhook id and credentials once; new ones on request."""
-        data = self.config_entry.data
-        self._credentials = {}
-        if CONF_WEBHOOK_ID not in data:
-            self._credentials[CONF_WEBHOOK_ID] = webhook.async_generate_id()
-        if regenerate or CONF_WEBHOOK_USERNAME not in data:
-            self._credentials[CONF_WEBHOOK_USERNAME] = f"ha-{secrets.token_hex(4)}"
-            self._credentials[CONF_WEBHOOK_PASSWORD] = secrets.token_urlsafe(24)
-
-    @callback
-    def _async_finish(self) -> ConfigFlowResult:
-        """Save and reload, so the new options apply without a restart."""
-        entry = self.config_entry
-        self.hass.config_entries.async_update_entry(
-            entry, data={**entry.data, **self._credentials}, options=self._options
-        )
-        self.hass.config_entries.async_schedule_reload(entry.entry_id)
-        return self.async_create_entry(data=self._options)

@@ -18,6 +18,12 @@ CONF_WEBHOOK_ENABLED: Final = "webhook_enabled"
 CONF_WEBHOOK_USERNAME: Final = "webhook_username"
 CONF_WEBHOOK_PASSWORD: Final = "webhook_password"  # noqa: S105 - a key name
 CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
+# Options: {Parakey user id: person entity id}; presence from unlocks.
+CONF_PEOPLE: Final = "people"
+CONF_PRESENCE: Final = "presence"
+CONF_PRESENCE_MINUTES: Final = "presence_minutes"
+DEFAULT_PRESENCE_MINUTES: Final = 10
+MAX_PRESENCE_MINUTES: Final = 120
 
 # Parakey asks integrations not to poll more often than once a minute.
 DEFAULT_POLL_INTERVAL: Final = 60

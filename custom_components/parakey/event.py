@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from homeassistant.components.event import EventEntity
+from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Door, format_datetime
 from .const import EVENT_TYPE_UNLOCKED
-from .coordinator import ParakeyConfigEntry, ParakeyCoordinator
+from .coordinator import ParakeyCoordinator
+from .data import ParakeyConfigEntry
 from .entity import ParakeyDoorEntity, async_add_door_entities
-from .models import Unlock
+from .models import UNLOCK_ENTITY_KEY, Unlock
 
 PARALLEL_UPDATES = 0
+
+UNLOCK_DESCRIPTION = EventEntityDescription(
+    key=UNLOCK_ENTITY_KEY,
+    translation_key=UNLOCK_ENTITY_KEY,
+    event_types=[EVENT_TYPE_UNLOCKED],
+)
 
 
 async def async_setup_entry(
@@ -35,12 +42,11 @@ class ParakeyUnlockEvent(ParakeyDoorEntity, EventEntity):
     event and the logbook: an automation must not react to old news.
     """
 
-    _attr_translation_key = "unlock"
-    _attr_event_types = [EVENT_TYPE_UNLOCKED]
+    entity_description: EventEntityDescription
 
     def __init__(self, coordinator: ParakeyCoordinator, door: Door) -> None:
         """Create the entity of ``door``."""
-        super().__init__(coordinator, door, "unlock")
+        super().__init__(coordinator, door, UNLOCK_DESCRIPTION)
         self._was_available: bool | None = None
 
     async def async_added_to_hass(self) -> None:
@@ -48,7 +54,9 @@ class ParakeyUnlockEvent(ParakeyDoorEntity, EventEntity):
         await super().async_added_to_hass()
         self._was_available = self.available
         self.async_on_remove(
-            self.coordinator.async_subscribe_unlocks(self.door_id, self._handle_unlock)
+            self.coordinator.delivery.async_subscribe_door(
+                self.door_id, self._handle_unlock
+            )
         )
 
     @callback
@@ -63,6 +71,7 @@ class ParakeyUnlockEvent(ParakeyDoorEntity, EventEntity):
                 "event_id": log.id,
                 "user_id": log.user_id,
                 "user_name": log.user_name,
+                "person_entity_id": unlock.person_entity_id,
                 "access_id": log.access_id,
                 "access_name": log.access_name,
                 "timestamp": format_datetime(log.timestamp),

@@ -5,15 +5,33 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.loader import async_get_loaded_integration
 
 from .const import DOMAIN
 
 WEBHOOK_URL_ISSUES = {"no_url": "webhook_no_url", "not_https": "webhook_not_https"}
 WEBHOOK_NOT_DELIVERING = "webhook_not_delivering"
+RATE_LIMITED = "rate_limited"
+
+# The README section behind each issue's "Learn more" link (a heading's anchor as
+# GitHub makes it), appended to the manifest's documentation URL.
+LEARN_MORE_ANCHORS = {
+    "webhook_no_url": "webhook-optional-for-unlocks-within-a-second",
+    "webhook_not_https": "webhook-optional-for-unlocks-within-a-second",
+    WEBHOOK_NOT_DELIVERING: "troubleshooting",
+    RATE_LIMITED: "troubleshooting",
+}
 
 
 def _issue_id(entry: ConfigEntry, key: str) -> str:
     return f"{key}_{entry.entry_id}"
+
+
+def _learn_more_url(hass: HomeAssistant, key: str) -> str | None:
+    documentation = async_get_loaded_integration(hass, DOMAIN).documentation
+    if documentation is None or key not in LEARN_MORE_ANCHORS:
+        return None
+    return f"{documentation}#{LEARN_MORE_ANCHORS[key]}"
 
 
 def _create(
@@ -24,6 +42,7 @@ def _create(
         DOMAIN,
         _issue_id(entry, key),
         is_fixable=False,
+        learn_more_url=_learn_more_url(hass, key),
         severity=ir.IssueSeverity.WARNING,
         translation_key=key,
         translation_placeholders={"title": entry.title, **placeholders},
@@ -54,7 +73,25 @@ def async_update_not_delivering_issue(
 
 
 @callback
+def async_update_rate_limited_issue(
+    hass: HomeAssistant, entry: ConfigEntry, wait_seconds: int | None
+) -> None:
+    """Show "Parakey is rate-limiting" with the wait it asked for, or clear it."""
+    if wait_seconds is None:
+        ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, RATE_LIMITED))
+    else:
+        _create(hass, entry, RATE_LIMITED, seconds=str(wait_seconds))
+
+
+@callback
+def async_clear_webhook_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Remove the webhook's issues (it was switched off)."""
+    for key in (*WEBHOOK_URL_ISSUES.values(), WEBHOOK_NOT_DELIVERING):
+        ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, key))
+
+
+@callback
 def async_clear_all(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Remove every issue of ``entry`` (it was removed or the webhook turned off)."""
-    for key in (*WEBHOOK_URL_ISSUES.values(), WEBHOOK_NOT_DELIVERING):
+    for key in (*WEBHOOK_URL_ISSUES.values(), WEBHOOK_NOT_DELIVERING, RATE_LIMITED):
         ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, key))

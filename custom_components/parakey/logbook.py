@@ -1,4 +1,9 @@
-"""Logbook lines for ``parakey_unlock``: "Front door unlocked by Alice"."""
+"""Logbook lines for ``parakey_unlock``: "Front door unlocked by Alice".
+
+The person linked to the Parakey user is named where there is one. The
+logbook's messages are English in Home Assistant itself too: describers
+get no language.
+"""
 
 from __future__ import annotations
 
@@ -25,8 +30,14 @@ def async_describe_events(
     @callback
     def describe(event: Event) -> dict[str, Any]:
         data = event.data
-        user = data.get("user_name")
-        message = f"unlocked by {user}" if user else "unlocked"
+        person = hass.states.get(data.get("person_entity_id") or "")
+        who = person.name if person else data.get("user_name")
+        if who:
+            message = f"unlocked by {who}"
+        elif key := data.get("access_name"):
+            message = f"unlocked with the key {key}"
+        else:
+            message = "unlocked"
         if data.get("delayed"):
             message += " (reported late by the lock)"
         description: dict[str, Any] = {

@@ -4,23 +4,50 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
-from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
 from .api import Door, EventLog, format_datetime
 from .const import DOMAIN, MANUFACTURER
 
+UNLOCK_ENTITY_KEY: Final = "unlock"
+
+
+def door_entity_unique_id(door_id: str, key: str) -> str:
+    """Unique id of a door's entity; the one place it is built."""
+    return f"{door_id}-{key}"
+
+
+def unlock_entity_unique_id(door_id: str) -> str:
+    """Unique id of the door's event entity, which every unlock names."""
+    return door_entity_unique_id(door_id, UNLOCK_ENTITY_KEY)
+
+
+PLACE_IDENTIFIER_PREFIX: Final = "place-"
+
+
+def place_device_info(entry: ConfigEntry) -> DeviceInfo:
+    """The place's own device: "Any door unlocked", presence, diagnostics."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{PLACE_IDENTIFIER_PREFIX}{entry.entry_id}")},
+        entry_type=DeviceEntryType.SERVICE,
+        manufacturer=MANUFACTURER,
+        name=entry.title,
+    )
+
 
 def door_device_info(door: Door) -> DeviceInfo:
     """The device of a door, the same for the registry and every entity."""
-    return DeviceInfo(
-        identifiers={(DOMAIN, door.id)},
-        manufacturer=MANUFACTURER,
-        model="Lock",
-        name=door.name or f"Parakey door {door.id}",
-    )
+    info = DeviceInfo(identifiers={(DOMAIN, door.id)}, manufacturer=MANUFACTURER)
+    if door.name:
+        info["name"] = door.name
+    else:
+        # Parakey did not name the lock: a translated "Parakey door <id>".
+        info["translation_key"] = "door"
+        info["translation_placeholders"] = {"door_id": door.id}
+    return info
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +59,7 @@ class Unlock:
     delayed: bool
     device_id: str | None = None
     entity_id: str | None = None
-    place_id: str | None = None
-    place_name: str | None = None
+    person_entity_id: str | None = None
 
     def event_data(self) -> dict[str, Any]:
         """The data of the ``parakey_unlock`` bus event (design.md's table)."""
@@ -42,8 +68,8 @@ class Unlock:
             "event_id": log.id,
             "door_id": log.door_id,
             "door_name": log.door_name,
-            "place_id": log.place_id or self.place_id,
-            "place_name": log.place_name or self.place_name,
+            "place_id": log.place_id,
+            "place_name": log.place_name,
             "user_id": log.user_id,
             "user_name": log.user_name,
             "user_email": log.user_email,
@@ -55,6 +81,7 @@ class Unlock:
             "delayed": self.delayed,
             "device_id": self.device_id,
             "entity_id": self.entity_id,
+            "person_entity_id": self.person_entity_id,
         }
 
 
@@ -63,5 +90,3 @@ class ParakeyData:
     """Coordinator data: equal when nothing a platform shows has changed."""
 
     doors: Mapping[str, Door] = field(default_factory=dict)
-    last_unlocks: Mapping[str, Unlock] = field(default_factory=dict)
-    last_webhook: datetime | None = None

@@ -1,56 +1,46 @@
-"""Per-door sensors: who unlocked last, and when."""
+"""Sensors: unlocks per door today, and when the last webhook call arrived.
+
+Neither writes a logbook line: the daily count has a state class (the
+logbook leaves those out) and the webhook sensor is a diagnostic one,
+disabled until a user wants it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
+    SensorStateClass,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .activity import DailyUnlockCounter
 from .api import Door
-from .const import DOMAIN, MANUFACTURER
-from .coordinator import ParakeyConfigEntry, ParakeyCoordinator
+from .coordinator import ParakeyCoordinator
+from .data import ParakeyConfigEntry
 from .entity import ParakeyDoorEntity, async_add_door_entities
-from .models import Unlock
+from .models import place_device_info
+from .webhook_monitor import WebhookMonitor
 
 PARALLEL_UPDATES = 0
 
-
-@dataclass(frozen=True, kw_only=True)
-class ParakeySensorDescription(SensorEntityDescription):
-    """How a sensor reads the door's last unlock."""
-
-    value_fn: Callable[[Unlock], str | datetime | None]
-    attributes_fn: Callable[[Unlock], dict[str, Any]] = lambda _: {}
-
-
-SENSORS: tuple[ParakeySensorDescription, ...] = (
-    ParakeySensorDescription(
-        key="last_unlocked_by",
-        translation_key="last_unlocked_by",
-        value_fn=lambda unlock: unlock.log.user_name,
-        attributes_fn=lambda unlock: {
-            "user_id": unlock.log.user_id,
-            "access_name": unlock.log.access_name,
-        },
-    ),
-    ParakeySensorDescription(
-        key="last_unlock",
-        translation_key="last_unlock",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda unlock: unlock.log.timestamp,
-    ),
+UNLOCKS_TODAY = SensorEntityDescription(
+    key="unlocks_today",
+    translation_key="unlocks_today",
+    state_class=SensorStateClass.TOTAL,
+)
+LAST_WEBHOOK = SensorEntityDescription(
+    key="last_webhook",
+    translation_key="last_webhook",
+    device_class=SensorDeviceClass.TIMESTAMP,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    entity_registry_enabled_default=False,
 )
 
 
@@ -59,72 +49,75 @@ async def async_setup_entry(
     entry: ParakeyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the sensors of every door, now and when one appears."""
+    """Add the daily count of every door, and the webhook sensor when it is on."""
+    counter = entry.runtime_data.activity
     async_add_door_entities(
         entry,
         async_add_entities,
-        lambda coordinator, door: [
-            ParakeyDoorSensor(coordinator, door, description) for description in SENSORS
-        ],
+        lambda coordinator, door: [UnlocksTodaySensor(coordinator, door, counter)],
     )
-    coordinator = entry.runtime_data
-    if coordinator.webhook_enabled:
-        async_add_entities([ParakeyLastWebhookSensor(coordinator)])
+    if monitor := entry.runtime_data.webhook:
+        async_add_entities([LastWebhookSensor(entry.runtime_data.coordinator, monitor)])
 
 
-class ParakeyDoorSensor(ParakeyDoorEntity, SensorEntity):
-    """A value of the door's most recent unlock (by when the lock opened)."""
-
-    entity_description: ParakeySensorDescription
+class UnlocksTodaySensor(ParakeyDoorEntity, SensorEntity):
+    """How often the door opened since local midnight."""
 
     def __init__(
         self,
         coordinator: ParakeyCoordinator,
         door: Door,
-        description: ParakeySensorDescription,
+        counter: DailyUnlockCounter,
     ) -> None:
-        """Create the sensor for ``door``."""
-        super().__init__(coordinator, door, description.key)
-        self.entity_description = description
+        """Count for ``door``."""
+        super().__init__(coordinator, door, UNLOCKS_TODAY)
+        self._counter = counter
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the counter."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._counter.async_add_listener(self._on_count))
+
+    @callback
+    def _on_count(self, door_id: str | None) -> None:
+        if door_id in (None, self.door_id):
+            self.async_write_ha_state()
 
     @property
-    def _unlock(self) -> Unlock | None:
-        return self.coordinator.data.last_unlocks.get(self.door_id)
+    def native_value(self) -> int:
+        """Unlocks today."""
+        return self._counter.count(self.door_id)
 
     @property
-    def native_value(self) -> str | datetime | None:
-        """The value, or None (unknown) before the first unlock."""
-        unlock = self._unlock
-        return self.entity_description.value_fn(unlock) if unlock else None
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Details of the last unlock."""
-        unlock = self._unlock
-        return self.entity_description.attributes_fn(unlock) if unlock else None
+    def last_reset(self) -> datetime:
+        """Local midnight: the count starts again every day."""
+        return self._counter.day_started
 
 
-class ParakeyLastWebhookSensor(CoordinatorEntity[ParakeyCoordinator], SensorEntity):
+class LastWebhookSensor(CoordinatorEntity[ParakeyCoordinator], SensorEntity):
     """When the last webhook call arrived, so users can see pushes work."""
 
     _attr_has_entity_name = True
-    _attr_translation_key = "last_webhook"
-    _attr_device_class = SensorDeviceClass.TIMESTAMP
-    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    entity_description = LAST_WEBHOOK
 
-    def __init__(self, coordinator: ParakeyCoordinator) -> None:
+    def __init__(
+        self, coordinator: ParakeyCoordinator, monitor: WebhookMonitor
+    ) -> None:
         """Attach to the place's service device."""
         super().__init__(coordinator)
+        self._monitor = monitor
         entry = coordinator.config_entry
         self._attr_unique_id = f"{entry.entry_id}-last_webhook"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, f"place-{entry.entry_id}")},
-            entry_type=DeviceEntryType.SERVICE,
-            manufacturer=MANUFACTURER,
-            name=entry.title,
+        self._attr_device_info = place_device_info(entry)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the webhook's calls."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self._monitor.async_add_listener(self.async_write_ha_state)
         )
 
     @property
     def native_value(self) -> datetime | None:
         """The time of the last call that passed authentication."""
-        return self.coordinator.data.last_webhook
+        return self._monitor.last_call

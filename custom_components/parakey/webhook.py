@@ -8,117 +8,69 @@ resend a payload that will never become usable.
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Mapping
-from dataclasses import dataclass
+import asyncio
 import hmac
 import json
 import time
 from typing import Final
 
+import aiohttp
 from aiohttp import hdrs, web
 from homeassistant.components import webhook
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.network import NoURLAvailableError
 
 from .api import EventLog
 from .const import (
-    CONF_CLOUDHOOK_URL,
     CONF_WEBHOOK_PASSWORD,
     CONF_WEBHOOK_USERNAME,
     DOMAIN,
     LOGGER,
     SOURCE_WEBHOOK,
 )
-from .coordinator import ParakeyConfigEntry, ParakeyCoordinator
+from .delivery import UnlockDelivery
 from .issues import async_update_webhook_url_issue
+from .webhook_monitor import WebhookMonitor
+from .webhook_url import async_resolve_url, authorization_value
 
 MAX_BODY: Final = 64 * 1024
+# Parakey waits 15 s for an answer; a body still incomplete after this is dropped.
+BODY_TIMEOUT: Final = 10.0
 # One warning per this many seconds about refused requests; the rest go to debug.
 REFUSED_WARNING_INTERVAL: Final = 600.0
 
 
-@dataclass(frozen=True, slots=True)
-class WebhookDetails:
-    """What the user pastes into My Parakey, and why it may not work."""
-
-    url: str | None
-    authorization: str
-    problem: str | None
-
-    @property
-    def problem_text(self) -> str:
-        """A sentence for the options flow; empty when the URL is fine."""
-        if self.problem == "no_url":
-            return (
-                "Home Assistant has no external URL and no Home Assistant Cloud, "
-                "so Parakey cannot reach it. Set an external HTTPS URL first."
-            )
-        if self.problem == "not_https":
-            return "Parakey only delivers to HTTPS addresses; this one is not."
-        return ""
+class BodyTooLargeError(Exception):
+    """The body is over ``MAX_BODY``, whatever its framing."""
 
 
-def authorization_value(username: str, password: str) -> str:
-    """The exact ``Authorization`` header value Parakey must send."""
-    token = base64.b64encode(f"{username}:{password}".encode()).decode()
-    return f"Basic {token}"
+async def _async_read_body(request: web.Request) -> bytes:
+    """Read the whole body, however it is framed and split over TCP segments.
 
-
-async def async_webhook_details(
-    hass: HomeAssistant,
-    entry: ParakeyConfigEntry,
-    pending: Mapping[str, str] | None = None,
-) -> WebhookDetails:
-    """Resolve the URL (creating a cloudhook when Cloud is subscribed).
-
-    ``pending`` holds credentials the options flow has not saved yet.
+    ``StreamReader.read(n)`` returns what has arrived so far, which can be the
+    first segment only, so read until the end of the body.
     """
-    data = {**entry.data, **(pending or {})}
-    webhook_id: str = data[CONF_WEBHOOK_ID]
-    url: str | None = data.get(CONF_CLOUDHOOK_URL)
-    if url is None and "cloud" in hass.config.components:
-        from homeassistant.components import cloud
-
-        if cloud.async_active_subscription(hass):
-            try:
-                url = await cloud.async_create_cloudhook(hass, webhook_id)
-            except cloud.CloudNotAvailable:
-                LOGGER.debug("Home Assistant Cloud is not connected; no cloudhook")
-            else:
-                hass.config_entries.async_update_entry(
-                    entry, data={**entry.data, CONF_CLOUDHOOK_URL: url}
-                )
-    if url is None:
-        try:
-            url = webhook.async_generate_url(
-                hass, webhook_id, allow_internal=False, prefer_external=True
-            )
-        except NoURLAvailableError:
-            url = None
-    problem = None
-    if url is None:
-        problem = "no_url"
-    elif not url.startswith("https://"):
-        problem = "not_https"
-    return WebhookDetails(
-        url=url,
-        authorization=authorization_value(
-            data[CONF_WEBHOOK_USERNAME], data[CONF_WEBHOOK_PASSWORD]
-        ),
-        problem=problem,
-    )
+    if (request.content_length or 0) > MAX_BODY:
+        raise BodyTooLargeError
+    body = bytearray()
+    async with asyncio.timeout(BODY_TIMEOUT):
+        while chunk := await request.content.read(MAX_BODY + 1 - len(body)):
+            body += chunk
+            if len(body) > MAX_BODY:
+                raise BodyTooLargeError
+    return bytes(body)
 
 
 class ParakeyWebhook:
     """The registered handler of one entry."""
 
     def __init__(
-        self, entry: ParakeyConfigEntry, coordinator: ParakeyCoordinator
+        self, entry: ConfigEntry, delivery: UnlockDelivery, monitor: WebhookMonitor
     ) -> None:
         """Take the credentials of ``entry``."""
-        self._coordinator = coordinator
+        self._delivery = delivery
+        self._monitor = monitor
         self._expected = authorization_value(
             entry.data[CONF_WEBHOOK_USERNAME], entry.data[CONF_WEBHOOK_PASSWORD]
         ).encode()
@@ -151,17 +103,24 @@ class ParakeyWebhook:
         if not self._authorized(request.headers.get(hdrs.AUTHORIZATION)):
             self._warn_refused(request)
             return web.Response(status=401)
-        body = await request.content.read(MAX_BODY + 1)
-        if len(body) > MAX_BODY:
+        try:
+            body = await _async_read_body(request)
+        except BodyTooLargeError:
             LOGGER.warning("Dropped a Parakey webhook body over %s bytes", MAX_BODY)
             return web.Response(status=413)
-        coordinator = self._coordinator
-        coordinator.async_note_webhook()
+        except (TimeoutError, aiohttp.ClientError, ConnectionError) as err:
+            # The sender hung up or stalled: it did not get an answer either,
+            # so Parakey retries; nothing is lost by dropping the fragment.
+            LOGGER.warning(
+                "Dropped a Parakey webhook call whose body did not arrive whole: %s",
+                type(err).__name__,
+            )
+            return web.Response(status=408)
+        self._monitor.async_note_call()
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             LOGGER.warning("Dropped a Parakey webhook call whose body is not JSON")
-            coordinator.async_publish()
             return web.Response(status=200)
         log = EventLog.from_api(payload)
         if log is None:
@@ -170,17 +129,21 @@ class ParakeyWebhook:
                 type(payload).__name__,
             )
         else:
-            await coordinator.async_ingest([log], SOURCE_WEBHOOK)
-        coordinator.async_publish()
+            # Home Assistant cancels the handler of a caller that hangs up;
+            # once claimed, the log must still be delivered.
+            await asyncio.shield(self._delivery.async_ingest([log], SOURCE_WEBHOOK))
         return web.Response(status=200)
 
 
 async def async_setup_webhook(
-    hass: HomeAssistant, entry: ParakeyConfigEntry, coordinator: ParakeyCoordinator
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    delivery: UnlockDelivery,
+    monitor: WebhookMonitor,
 ) -> None:
     """Register the webhook for the entry's lifetime and check its URL."""
     webhook_id = entry.data[CONF_WEBHOOK_ID]
-    handler = ParakeyWebhook(entry, coordinator)
+    handler = ParakeyWebhook(entry, delivery, monitor)
     webhook.async_register(
         hass,
         DOMAIN,
@@ -196,19 +159,6 @@ async def async_setup_webhook(
         webhook.async_unregister(hass, webhook_id)
 
     entry.async_on_unload(unregister)
-    details = await async_webhook_details(hass, entry)
-    async_update_webhook_url_issue(hass, entry, details.problem)
-
-
-async def async_remove_cloudhook(
-    hass: HomeAssistant, entry: ParakeyConfigEntry
-) -> None:
-    """Delete the entry's cloudhook, if one was made."""
-    if CONF_CLOUDHOOK_URL not in entry.data or "cloud" not in hass.config.components:
-        return
-    from homeassistant.components import cloud
-
-    try:
-        await cloud.async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
-    except cloud.CloudNotAvailable:
-        LOGGER.debug("Home Assistant Cloud is not available; cloudhook left")
+    # Makes the cloudhook too, when Home Assistant Cloud is subscribed.
+    resolved = await async_resolve_url(hass, webhook_id)
+    async_update_webhook_url_issue(hass, entry, resolved.problem)

@@ -6,7 +6,6 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
@@ -15,23 +14,35 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
     async_fire_time_changed,
 )
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.parakey.const import (
-    CONF_BASE_URL,
     CONF_MAX_EVENT_AGE,
     CONF_POLL_INTERVAL,
     CONF_WEBHOOK_ENABLED,
-    DOMAIN,
     EVENT_UNLOCK,
 )
 from simulator import ParakeySimulator, SimulatorServer
 from tests.conftest import TOKEN
 
+from .helpers import add_entry
+
 EVENT_KEYS = {
     "event_id", "door_id", "door_name", "place_id", "place_name", "user_id",
     "user_name", "user_email", "access_id", "access_name", "timestamp",
-    "created_at", "source", "delayed", "device_id", "entity_id",
+    "created_at", "source", "delayed", "device_id", "entity_id", "person_entity_id",
 }  # fmt: skip
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots through Home Assistant's serializer (random ids become ANY).
+
+    The test plugin defines the same fixture, but syrupy's own registers
+    after it here and would win.
+    """
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture(autouse=True)
@@ -62,15 +73,7 @@ def options() -> dict[str, object]:
 def entry(
     hass: HomeAssistant, server: SimulatorServer, options: dict[str, object]
 ) -> MockConfigEntry:
-    config_entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Home",
-        unique_id="dom_1",
-        data={CONF_ACCESS_TOKEN: TOKEN, CONF_BASE_URL: server.base_url},
-        options=options,
-    )
-    config_entry.add_to_hass(hass)
-    return config_entry
+    return add_entry(hass, server.base_url, **options)
 
 
 @pytest.fixture

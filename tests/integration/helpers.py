@@ -17,7 +17,7 @@ from custom_components.parakey.const import (
     CONF_WEBHOOK_USERNAME,
     DOMAIN,
 )
-from custom_components.parakey.webhook import authorization_value
+from custom_components.parakey.webhook_url import authorization_value
 from tests.conftest import TOKEN
 
 WEBHOOK_ID = "0123456789abcdef" * 4
@@ -34,6 +34,7 @@ def add_entry(
     unique_id: str = "dom_1",
     title: str = "Home",
     webhook: bool = False,
+    entry_id: str | None = None,
     **options: Any,
 ) -> MockConfigEntry:
     """Add (not set up) a Parakey entry; ``webhook`` gives it credentials."""
@@ -46,6 +47,8 @@ def add_entry(
         }
     entry = MockConfigEntry(
         domain=DOMAIN,
+        minor_version=2,
+        entry_id=entry_id,
         title=title,
         unique_id=unique_id,
         data=data,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
+import re
+import shutil
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import automation
@@ -17,11 +20,14 @@ from pytest_homeassistant_custom_component.common import (
     async_get_device_automations,
     async_mock_service,
 )
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.parakey.const import DOMAIN
 from custom_components.parakey.diagnostics import async_get_config_entry_diagnostics
 from simulator import ParakeySimulator
 from tests.conftest import TOKEN
+
+from .conftest import EVENT_KEYS
 
 Poll = Callable[..., Awaitable[None]]
 
@@ -68,6 +74,83 @@ async def test_device_trigger_fires_for_timely_unlocks_only(
     assert [call.data["who"] for call in calls] == ["Alice Andersson"]
 
 
+async def test_blueprint_defaults_notify_on_a_fresh_installation(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+    device_registry: dr.DeviceRegistry,
+    tmp_path: Path,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    # The blueprint as a user imports it, with only the inputs that have no default.
+    shutil.copytree(
+        Path(__file__).parents[2] / "blueprints",
+        tmp_path / "blueprints",
+    )
+    hass.config.config_dir = str(tmp_path)
+    front = next(
+        d
+        for d in dr.async_entries_for_config_entry(device_registry, loaded.entry_id)
+        if (DOMAIN, "dev_1") in d.identifiers
+    )
+    assert await async_setup_component(hass, "persistent_notification", {})
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: {
+                "use_blueprint": {
+                    "path": "parakey/notify_when_person_unlocks.yaml",
+                    "input": {"door": front.id, "parakey_user_name": "Bob Berg"},
+                }
+            }
+        },
+    )
+    sim.create_unlock("dev_1", "usr_1")  # someone else
+    sim.create_unlock("dev_2", "usr_2")  # another door
+    sim.create_unlock("dev_1", "usr_2", timestamp=dt_util.utcnow() - timedelta(hours=3))
+    await next_poll()
+    client = await hass_ws_client(hass)
+
+    async def notifications() -> list[dict[str, str]]:
+        await client.send_json_auto_id({"type": "persistent_notification/get"})
+        answer = await client.receive_json()
+        assert answer["success"]
+        return list(answer["result"])
+
+    assert await notifications() == []
+
+    sim.create_unlock("dev_1", "usr_2")
+    await next_poll()
+    shown = await notifications()
+    assert [n["title"] for n in shown] == ["Front door unlocked"]
+    assert shown[0]["message"].startswith("Bob Berg unlocked Front door at ")
+
+
+def documented_keys(caption: str) -> set[str]:
+    """The names in the first column of the README table after ``caption``."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text("utf-8")
+    table = readme.split(caption, 1)[1].split("\n\n")[1]
+    rows = [row.split("|")[1] for row in table.splitlines()[2:]]
+    return {name for row in rows for name in re.findall(r"`(\w+)`", row)}
+
+
+async def test_readme_lists_what_an_automation_gets(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+) -> None:
+    assert documented_keys("**Device trigger and `parakey_unlock` event**") == (
+        EVENT_KEYS
+    )
+    sim.create_unlock("dev_1", "usr_1")
+    await next_poll()
+    state = hass.states.get("event.front_door_unlock")
+    assert documented_keys("**Event entity**") == set(state.attributes)
+
+
 async def test_no_triggers_for_foreign_device(
     hass: HomeAssistant, loaded: MockConfigEntry, device_registry: dr.DeviceRegistry
 ) -> None:
@@ -102,3 +185,51 @@ async def test_diagnostics_redact_secrets_and_people(
     assert len(diagnostics["recent_unlocks"]) == 1
     assert diagnostics["recent_unlocks"][0]["door_id"] == "dev_1"
     assert {door["id"] for door in diagnostics["doors"]} == {"dev_1", "dev_2"}
+
+
+async def test_blueprint_picks_a_linked_person(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+    device_registry: dr.DeviceRegistry,
+    tmp_path: Path,
+) -> None:
+    shutil.copytree(Path(__file__).parents[2] / "blueprints", tmp_path / "blueprints")
+    hass.config.config_dir = str(tmp_path)
+    assert await async_setup_component(
+        hass, "person", {"person": [{"id": "alice", "name": "Alice"}]}
+    )
+    hass.config_entries.async_update_entry(
+        loaded, options={**loaded.options, "people": {"usr_1": "person.alice"}}
+    )
+    await hass.config_entries.async_reload(loaded.entry_id)
+    await hass.async_block_till_done()
+    front = next(
+        d
+        for d in dr.async_entries_for_config_entry(device_registry, loaded.entry_id)
+        if (DOMAIN, "dev_1") in d.identifiers
+    )
+    calls = async_mock_service(hass, "test", "notify")
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: {
+                "use_blueprint": {
+                    "path": "parakey/notify_when_person_unlocks.yaml",
+                    "input": {
+                        "door": front.id,
+                        "person": "person.alice",
+                        "notify_action": "test.notify",
+                    },
+                }
+            }
+        },
+    )
+    sim.create_unlock("dev_1", "usr_2")  # Bob: not Alice
+    sim.create_unlock("dev_1", "usr_1")
+    await next_poll()
+    await hass.async_block_till_done()
+    # Named as Home Assistant knows the person, not as Parakey does.
+    assert [c.data["message"].split(" unlocked")[0] for c in calls] == ["Alice"]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 from unittest.mock import patch
 
+from homeassistant.components import cloud
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import translation
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -22,7 +24,7 @@ from custom_components.parakey.const import (
     CONF_WEBHOOK_USERNAME,
     DOMAIN,
 )
-from custom_components.parakey.webhook import authorization_value
+from custom_components.parakey.webhook_url import authorization_value
 from simulator import ParakeySimulator, SimulatorServer
 from tests.conftest import TOKEN
 
@@ -112,6 +114,18 @@ async def test_user_flow_cannot_connect(hass: HomeAssistant) -> None:
         },
     )
     assert result["errors"] == {"base": "cannot_connect"}
+    # The section with the address just typed stays open, and keeps it.
+    advanced = result["data_schema"].schema[CONF_ADVANCED]
+    assert advanced.options["collapsed"] is False
+    (field,) = advanced.schema.schema
+    assert field.description["suggested_value"] == "http://127.0.0.1:9"
+
+
+async def test_advanced_section_starts_folded(hass: HomeAssistant) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["data_schema"].schema[CONF_ADVANCED].options["collapsed"] is True
 
 
 async def test_same_place_cannot_be_added_twice(
@@ -256,8 +270,8 @@ async def test_reconfigure_changes_token_and_url(
 async def test_options_apply_without_restart(
     hass: HomeAssistant, loaded: MockConfigEntry
 ) -> None:
-    result = await hass.config_entries.options.async_init(loaded.entry_id)
-    assert result["step_id"] == "init"
+    result = await open_settings(hass, loaded)
+    assert result["step_id"] == "settings"
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {CONF_POLL_INTERVAL: 120, CONF_MAX_EVENT_AGE: 0, CONF_WEBHOOK_ENABLED: False},
@@ -269,25 +283,35 @@ async def test_options_apply_without_restart(
         CONF_MAX_EVENT_AGE: 0,
         CONF_WEBHOOK_ENABLED: False,
     }
-    coordinator = loaded.runtime_data
+    coordinator = loaded.runtime_data.coordinator
     assert coordinator.update_interval.total_seconds() == 120
-    assert coordinator.max_event_age is None
+    assert coordinator.delivery.max_event_age is None
+
+
+async def open_settings(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["settings", "people"]
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
 
 
 async def open_webhook_step(
     hass: HomeAssistant, entry: MockConfigEntry, *, regenerate: bool = False
 ) -> dict[str, Any]:
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_settings(hass, entry)
+    assert "regenerate_credentials" not in result["data_schema"].schema
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {
-            CONF_POLL_INTERVAL: 60,
-            CONF_MAX_EVENT_AGE: 10,
-            CONF_WEBHOOK_ENABLED: True,
-            "regenerate_credentials": regenerate,
-        },
+        {CONF_POLL_INTERVAL: 60, CONF_MAX_EVENT_AGE: 10, CONF_WEBHOOK_ENABLED: True},
     )
     assert result["step_id"] == "webhook"
+    if regenerate:
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {"regenerate_credentials": True}
+        )
+        assert result["step_id"] == "webhook"
     return dict(result)
 
 
@@ -311,9 +335,9 @@ async def test_options_enable_webhook_shows_url_and_header(
     assert placeholders["header_value"] == authorization_value(
         loaded.data[CONF_WEBHOOK_USERNAME], loaded.data[CONF_WEBHOOK_PASSWORD]
     )
-    assert placeholders["url_problem"] == ""
+    assert shown["errors"] is None
     assert loaded.options[CONF_WEBHOOK_ENABLED] is True
-    assert loaded.runtime_data.webhook_enabled
+    assert loaded.runtime_data.webhook is not None
     first_password = loaded.data[CONF_WEBHOOK_PASSWORD]
 
     # Opening the options again keeps the credentials unless asked for new ones.
@@ -340,7 +364,89 @@ async def test_options_enable_webhook_shows_url_and_header(
 async def test_options_webhook_without_external_url(
     hass: HomeAssistant, loaded: MockConfigEntry
 ) -> None:
+    await hass.config.async_update(internal_url="http://192.168.1.20:8123")
     shown = await open_webhook_step(hass, loaded)
-    assert shown["description_placeholders"]["url"] == "-"
-    assert "no external URL" in shown["description_placeholders"]["url_problem"]
+    # Something to act on: the internal URL, with the problem as a translated error.
+    assert shown["description_placeholders"]["url"].startswith(
+        "http://192.168.1.20:8123/api/webhook/"
+    )
+    assert shown["errors"] == {"base": "url_no_url"}
     await finish(hass, shown["flow_id"])
+
+
+async def test_abandoned_options_flow_leaves_no_cloudhook_behind(
+    hass: HomeAssistant, loaded: MockConfigEntry
+) -> None:
+    hass.config.components.add("cloud")
+
+    async def get_or_create(_: HomeAssistant, webhook_id: str) -> str:
+        return f"https://hooks.nabu.casa/{webhook_id}"
+
+    with (
+        patch.object(cloud, "async_active_subscription", return_value=True),
+        patch.object(cloud, "async_get_or_create_cloudhook", side_effect=get_or_create),
+        patch.object(cloud, "async_delete_cloudhook") as delete,
+    ):
+        abandoned = await open_webhook_step(hass, loaded)
+        abandoned_url = abandoned["description_placeholders"]["url"]
+        entry_before = dict(loaded.data)
+        hass.config_entries.options.async_abort(abandoned["flow_id"])
+        await hass.async_block_till_done()
+        # Showing the form changed nothing; closing it deleted its hook.
+        assert dict(loaded.data) == entry_before
+        abandoned_id = abandoned_url.rsplit("/", 1)[1]
+        delete.assert_called_once_with(hass, abandoned_id)
+
+        shown = await open_webhook_step(hass, loaded)
+        await finish(hass, shown["flow_id"])
+        assert delete.call_count == 1  # the finished flow's hook stays
+        webhook_id = loaded.data[CONF_WEBHOOK_ID]
+        assert webhook_id != abandoned_id
+        assert shown["description_placeholders"]["url"] == (
+            f"https://hooks.nabu.casa/{webhook_id}"
+        )
+        # Opening the options again shows the same, saved id's hook.
+        again = await open_webhook_step(hass, loaded)
+        assert (
+            again["description_placeholders"]["url"]
+            == (shown["description_placeholders"]["url"])
+        )
+        hass.config_entries.options.async_abort(again["flow_id"])
+        await hass.async_block_till_done()
+        assert delete.call_count == 1  # that id is saved: its hook is kept
+
+
+async def test_swedish_options_forms_hold_no_english(
+    hass: HomeAssistant, loaded: MockConfigEntry
+) -> None:
+    english = await translation.async_get_translations(hass, "en", "options", {DOMAIN})
+    swedish = await translation.async_get_translations(hass, "sv", "options", {DOMAIN})
+    prefix = f"component.{DOMAIN}.options"
+    assert set(swedish) == set(english)
+    # Every URL problem the form can show, rendered as a Swedish user sees it.
+    shown = await open_webhook_step(hass, loaded)
+    assert shown["errors"] == {"base": "url_no_url"}
+    await hass.config.async_update(external_url="http://ha.example.org")
+    again = await open_webhook_step(hass, loaded)
+    assert again["errors"] == {"base": "url_not_https"}
+    rendered = "\n".join(
+        [
+            swedish[f"{prefix}.step.webhook.description"].format(
+                **shown["description_placeholders"]
+            ),
+            swedish[f"{prefix}.error.url_no_url"],
+            swedish[f"{prefix}.error.url_not_https"],
+            *(v for k, v in swedish.items() if ".step.settings." in k),
+        ]
+    )
+    english_sentences = {
+        sentence.strip()
+        for text in english.values()
+        for sentence in text.replace("\n", ". ").split(". ")
+        if len(sentence.split()) >= 3
+    }
+    leaks = [s for s in english_sentences if s in rendered]
+    assert leaks == []
+    # The placeholders themselves carry no sentence, only a URL and a header.
+    for value in shown["description_placeholders"].values():
+        assert len(value.split()) <= 2

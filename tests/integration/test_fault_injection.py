@@ -3,7 +3,8 @@
 Each seed drives Home Assistant with the integration against the simulator
 over loopback HTTP: unlocks on several doors (some uploaded late by offline
 locks, some stored late with an older createdAt), webhook deliveries (with
-Parakey-style duplicates and some with bad credentials), poll cycles, and
+Parakey-style duplicates, some with bad credentials, half of them written
+to the socket in pieces as real networks do), poll cycles, and
 faults: 5xx, timeouts, 429 with Retry-After, malformed JSON, an ETag that
 changes without new logs, Home Assistant's clock ahead of or behind the
 server's, reloads and restarts. After draining, every unlock must have been
@@ -21,6 +22,7 @@ from collections import Counter
 from collections.abc import AsyncGenerator, Awaitable
 from datetime import timedelta
 from http import HTTPStatus
+import json
 import os
 import random
 from typing import Any
@@ -143,15 +145,39 @@ class Scenario:
         good = self.rng.random() < 0.8
         auth = AUTH if good else AUTH[:-1] + ("x" if AUTH[-1] != "x" else "y")
         for _ in range(2 if self.rng.random() < 0.3 else 1):  # Parakey retries
-            resp = await self.client.post(
-                async_generate_path(WEBHOOK_ID),
-                json=log,
-                headers={"Authorization": auth},
-            )
+            if self.rng.random() < 0.5:
+                # As real networks deliver it: the body in pieces.
+                status = await self.push_split(json.dumps(log).encode(), auth)
+            else:
+                resp = await self.client.post(
+                    async_generate_path(WEBHOOK_ID),
+                    json=log,
+                    headers={"Authorization": auth},
+                )
+                status = resp.status
             ok = good or not registered
-            assert resp.status == (HTTPStatus.OK if ok else HTTPStatus.UNAUTHORIZED)
+            assert status == (HTTPStatus.OK if ok else HTTPStatus.UNAUTHORIZED)
         if good and registered:
             self.pushed_ok.add(log["id"])
+
+    async def push_split(self, body: bytes, auth: str) -> int:
+        """POST over a raw socket, headers and body split at random points."""
+        url = self.client.make_url(async_generate_path(WEBHOOK_ID))
+        reader, writer = await asyncio.open_connection(url.host, url.port)
+        head = (
+            f"POST {url.path} HTTP/1.1\r\nHost: ha.example.org\r\n"
+            f"Content-Type: application/json\r\nAuthorization: {auth}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode()
+        first, second = sorted(self.rng.sample(range(1, len(body)), 2))
+        for piece in (head + body[:first], body[first:second], body[second:]):
+            writer.write(piece)
+            await writer.drain()
+            for _ in range(20):  # let the server read what has come so far
+                await asyncio.sleep(0)
+        status = int((await reader.readline()).split()[1])
+        writer.close()
+        return status
 
     def fault(self) -> None:
         kind = self.rng.choice(
@@ -241,7 +267,7 @@ class Scenario:
             assert (
                 self.hass.states.get(f"event.{door}_unlock").state != STATE_UNAVAILABLE
             )
-        coordinator = self.entry.runtime_data
+        coordinator = self.entry.runtime_data.coordinator
         assert coordinator.last_update_success
         state = coordinator.poller.state
         in_window = sum(

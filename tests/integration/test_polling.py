@@ -30,8 +30,23 @@ from .conftest import EVENT_KEYS
 
 Poll = Callable[..., Awaitable[None]]
 FRONT_EVENT = "event.front_door_unlock"
-FRONT_BY = "sensor.front_door_last_unlocked_by"
-FRONT_AT = "sensor.front_door_last_unlock"
+FRONT_TODAY = "sensor.front_door_unlocks_today"
+BACK_TODAY = "sensor.back_door_unlocks_today"
+
+
+def door_device(
+    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, door_id: str
+) -> dr.DeviceEntry | None:
+    return next(
+        (
+            device
+            for device in dr.async_entries_for_config_entry(
+                device_registry, entry.entry_id
+            )
+            if (DOMAIN, door_id) in device.identifiers
+        ),
+        None,
+    )
 
 
 async def test_setup_makes_a_device_per_door_and_replays_nothing(
@@ -47,9 +62,14 @@ async def test_setup_makes_a_device_per_door_and_replays_nothing(
 
     assert entry.state is ConfigEntryState.LOADED
     devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
-    assert sorted(device.name for device in devices) == ["Back door", "Front door"]
+    # A device per door, and the place's own (for "Any door unlocked").
+    assert sorted(device.name for device in devices) == [
+        "Back door",
+        "Front door",
+        "Home",
+    ]
     assert hass.states.get(FRONT_EVENT).state == STATE_UNKNOWN
-    assert hass.states.get(FRONT_BY).state == STATE_UNKNOWN
+    assert hass.states.get(FRONT_TODAY).state == "0"
     assert unlocks == []
 
 
@@ -67,7 +87,7 @@ async def test_unlock_reaches_bus_entity_and_sensors(
     assert len(unlocks) == 1
     data = unlocks[0].data
     assert set(data) == EVENT_KEYS
-    device = device_registry.async_get_device(identifiers={(DOMAIN, "dev_1")})
+    device = door_device(device_registry, loaded, "dev_1")
     assert device is not None
     assert data == {
         "event_id": log["id"],
@@ -86,6 +106,7 @@ async def test_unlock_reaches_bus_entity_and_sensors(
         "delayed": False,
         "device_id": device.id,
         "entity_id": FRONT_EVENT,
+        "person_entity_id": None,
     }
     event_state = hass.states.get(FRONT_EVENT)
     assert event_state.attributes["event_type"] == "unlocked"
@@ -93,12 +114,12 @@ async def test_unlock_reaches_bus_entity_and_sensors(
     assert event_state.attributes["user_name"] == "Alice Andersson"
     assert event_state.attributes["access_name"] == "Family"
     assert event_state.attributes["timestamp"] == log["timestamp"]
-    assert hass.states.get(FRONT_BY).state == "Alice Andersson"
-    # Home Assistant shows timestamps to the second.
-    shown = dt_util.parse_datetime(hass.states.get(FRONT_AT).state)
-    assert shown == dt_util.parse_datetime(log["timestamp"]).replace(microsecond=0)
+    assert hass.states.get(FRONT_TODAY).state == "1"
+    # The logbook line stands where the door opened, not where HA heard of it.
+    assert unlocks[0].time_fired == dt_util.parse_datetime(log["timestamp"])
     # The other door saw nothing.
     assert hass.states.get("event.back_door_unlock").state == STATE_UNKNOWN
+    assert hass.states.get(BACK_TODAY).state == "0"
 
 
 async def test_idle_cycle_is_one_304_and_no_state_writes(
@@ -135,8 +156,8 @@ async def test_three_unlocks_in_created_at_order(
     await next_poll()
 
     assert [event.data["event_id"] for event in unlocks] == ids
-    # The last unlock of the front door wins its sensor.
-    assert hass.states.get(FRONT_BY).state == "Bob Berg"
+    assert hass.states.get(FRONT_TODAY).state == "2"
+    assert hass.states.get(FRONT_EVENT).attributes["user_name"] == "Bob Berg"
     await next_poll()
     assert len(unlocks) == 3
 
@@ -153,7 +174,7 @@ async def test_new_door_appears_without_reload(
     log = sim.create_unlock("dev_9", "usr_2")
     await next_poll()
 
-    device = device_registry.async_get_device(identifiers={(DOMAIN, "dev_9")})
+    device = door_device(device_registry, loaded, "dev_9")
     assert device is not None
     assert device.name == "Garage"
     (event,) = unlocks
@@ -161,7 +182,7 @@ async def test_new_door_appears_without_reload(
     assert event.data["entity_id"] == "event.garage_unlock"
     # The first unlock of the new door already reached its event entity.
     assert hass.states.get("event.garage_unlock").attributes["event_id"] == log["id"]
-    assert hass.states.get("sensor.garage_last_unlocked_by").state == "Bob Berg"
+    assert hass.states.get("sensor.garage_unlocks_today").state == "1"
 
 
 async def test_revoked_token_starts_reauth(
@@ -189,7 +210,7 @@ async def test_outage_makes_entities_unavailable_then_recovers(
     sim.inject_fault("server_error", count=3)
     await next_poll()
     assert hass.states.get(FRONT_EVENT).state == STATE_UNAVAILABLE
-    assert hass.states.get(FRONT_BY).state == STATE_UNAVAILABLE
+    assert hass.states.get(FRONT_TODAY).state == STATE_UNAVAILABLE
     await next_poll()
     await next_poll()
     assert unlocks == []
@@ -198,7 +219,7 @@ async def test_outage_makes_entities_unavailable_then_recovers(
 
     assert [event.data["event_id"] for event in unlocks] == [log["id"]]
     assert hass.states.get(FRONT_EVENT).attributes["event_id"] == log["id"]
-    assert hass.states.get(FRONT_BY).state == "Alice Andersson"
+    assert hass.states.get(FRONT_TODAY).state == "1"
 
 
 async def test_rate_limit_backs_off_then_returns_to_interval(
@@ -207,7 +228,7 @@ async def test_rate_limit_backs_off_then_returns_to_interval(
     loaded: MockConfigEntry,
     next_poll: Poll,
 ) -> None:
-    coordinator = loaded.runtime_data
+    coordinator = loaded.runtime_data.coordinator
     sim.inject_fault("rate_limit", retry_after=300)
     await next_poll()
     assert coordinator.update_interval == timedelta(seconds=300)
@@ -252,24 +273,26 @@ async def test_restart_delivers_downtime_unlocks_once(
     assert delivered[recent["id"]]["delayed"] is False
     # The delayed unlock did not trigger the back door's event entity...
     assert hass.states.get("event.back_door_unlock").state == STATE_UNKNOWN
-    # ...but still updated its sensors, which survive the restart.
-    assert hass.states.get("sensor.back_door_last_unlocked_by").state == "Bob Berg"
+    # ...but counts for today (the door opened today), as does the one before.
+    assert hass.states.get(BACK_TODAY).state == "1"
+    assert hass.states.get(FRONT_TODAY).state == "2"
     assert hass.states.get(FRONT_EVENT).attributes["event_id"] == recent["id"]
     await next_poll()
     assert len(unlocks) == 3
 
 
-async def test_sensors_survive_restart(
+async def test_event_entity_and_counts_survive_restart(
     hass: HomeAssistant,
     sim: ParakeySimulator,
     loaded: MockConfigEntry,
     next_poll: Poll,
 ) -> None:
-    sim.create_unlock("dev_1", "usr_2")
+    log = sim.create_unlock("dev_1", "usr_2")
     await next_poll()
     await hass.config_entries.async_reload(loaded.entry_id)
     await hass.async_block_till_done()
-    assert hass.states.get(FRONT_BY).state == "Bob Berg"
+    assert hass.states.get(FRONT_EVENT).attributes["event_id"] == log["id"]
+    assert hass.states.get(FRONT_TODAY).state == "1"
 
 
 async def test_doors_from_history_when_no_devices_endpoint(
@@ -287,32 +310,77 @@ async def test_doors_from_history_when_no_devices_endpoint(
     await hass.async_block_till_done()
 
     devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
-    assert [device.name for device in devices] == ["Cellar"]
+    assert sorted(device.name for device in devices) == ["Cellar", "Home"]
 
 
-async def test_user_can_remove_a_door(
+async def remove_device(
     hass: HomeAssistant,
-    loaded: MockConfigEntry,
-    device_registry: dr.DeviceRegistry,
-    entity_registry: er.EntityRegistry,
     hass_ws_client: WebSocketGenerator,
-) -> None:
+    entry: MockConfigEntry,
+    device: dr.DeviceEntry,
+) -> bool:
     assert await async_setup_component(hass, "config", {})
-    device = device_registry.async_get_device(identifiers={(DOMAIN, "dev_2")})
     client = await hass_ws_client(hass)
     await client.send_json_auto_id(
         {
             "type": "config/device_registry/remove_config_entry",
-            "config_entry_id": loaded.entry_id,
+            "config_entry_id": entry.entry_id,
             "device_id": device.id,
         }
     )
     response = await client.receive_json()
-    assert response["success"]
     await hass.async_block_till_done()
-    assert device_registry.async_get_device(identifiers={(DOMAIN, "dev_2")}) is None
-    assert "dev_2" not in loaded.runtime_data.doors
+    return bool(response["success"])
+
+
+async def test_door_parakey_still_lists_cannot_be_removed(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    device = door_device(device_registry, loaded, "dev_2")
+    assert device is not None
+    assert not await remove_device(hass, hass_ws_client, loaded, device)
+    assert door_device(device_registry, loaded, "dev_2") is not None
+    assert "dev_2" in loaded.runtime_data.coordinator.doors
+
+
+async def test_door_parakey_no_longer_lists_can_be_removed(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    hass_ws_client: WebSocketGenerator,
+    next_poll: Poll,
+    unlocks: list[Event],
+) -> None:
+    device = door_device(device_registry, loaded, "dev_2")
+    assert device is not None
+    del sim.place.doors["dev_2"]
+    assert await remove_device(hass, hass_ws_client, loaded, device)
+    assert door_device(device_registry, loaded, "dev_2") is None
+    assert "dev_2" not in loaded.runtime_data.coordinator.doors
     assert entity_registry.async_get("event.back_door_unlock") is None
+    # Still gone after a restart.
+    await hass.config_entries.async_reload(loaded.entry_id)
+    await hass.async_block_till_done()
+    assert door_device(device_registry, loaded, "dev_2") is None
+
+
+async def test_door_removal_refused_while_parakey_is_unreachable(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    device = door_device(device_registry, loaded, "dev_2")
+    assert device is not None
+    sim.inject_fault("server_error", count=5)
+    assert not await remove_device(hass, hass_ws_client, loaded, device)
+    assert door_device(device_registry, loaded, "dev_2") is not None
 
 
 async def test_first_poll_waits_until_home_assistant_started(
@@ -330,11 +398,35 @@ async def test_first_poll_waits_until_home_assistant_started(
     sim.create_unlock()
     await hass.async_block_till_done()
     assert sim.stats["by_path"].get("/eventLogs") is None
-    assert entry.runtime_data.poller.state.watermark is None
+    assert entry.runtime_data.coordinator.poller.state.watermark is None
 
     hass.set_state(CoreState.running)
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
     await hass.async_block_till_done()
 
-    assert entry.runtime_data.poller.state.watermark is not None
+    assert entry.runtime_data.coordinator.poller.state.watermark is not None
     assert sim.stats["by_path"]["/eventLogs"] >= 1
+
+
+async def test_a_poll_never_rewrites_another_doors_last_event(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    sim.create_unlock("dev_1", "usr_1")
+    await next_poll()
+    before = hass.states.get(FRONT_EVENT)
+    # Home Assistant updates last_reported of the same State object in place.
+    reported = before.last_reported
+    # A poll that changes the coordinator's data (a new door appears) and
+    # delivers an unlock of another door: the front door's event stays as is.
+    sim.add_door("dev_9", "Garage")
+    sim.create_unlock("dev_9", "usr_2")
+    freezer.tick(timedelta(seconds=5))
+    await next_poll()
+    after = hass.states.get(FRONT_EVENT)
+    assert after.last_reported == reported
+    assert after.last_updated == before.last_updated
+    assert after.attributes == before.attributes

@@ -6,17 +6,14 @@ from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 import json
 import logging
-import sys
-from types import ModuleType
-from unittest.mock import AsyncMock, Mock, patch
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant import components
-from homeassistant.components import automation
+from homeassistant.components import automation, cloud
 from homeassistant.components.webhook import async_generate_path
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
 from homeassistant.core import CoreState, Event, HomeAssistant, ServiceCall
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
@@ -33,6 +30,10 @@ from custom_components.parakey.const import (
     CONF_WEBHOOK_ENABLED,
     DOMAIN,
 )
+from custom_components.parakey.webhook_url import (
+    async_delete_cloudhook,
+    async_resolve_url,
+)
 from simulator import ParakeySimulator, SimulatorServer
 
 from .conftest import EVENT_KEYS
@@ -47,6 +48,7 @@ from .helpers import (
 Poll = Callable[..., Awaitable[None]]
 USERNAME, PASSWORD, AUTH = WEBHOOK_USERNAME, WEBHOOK_PASSWORD, WEBHOOK_AUTH
 PATH = async_generate_path(WEBHOOK_ID)
+DOCS = "https://github.com/parakey-ha/parakey-ha"  # manifest.json: documentation
 
 
 @pytest.fixture
@@ -101,13 +103,8 @@ async def test_valid_push_fires_once_and_poll_does_not_repeat_it(
     assert event.data["event_id"] == log["id"]
     assert event.data["entity_id"] == "event.front_door_unlock"
     assert hass.states.get("event.front_door_unlock").attributes["source"] == "webhook"
-    assert (
-        hass.states.get("sensor.front_door_last_unlocked_by").state == "Alice Andersson"
-    )
-    assert hass.states.get("sensor.home_last_webhook").state not in (
-        "unknown",
-        "unavailable",
-    )
+    assert hass.states.get("sensor.front_door_unlocks_today").state == "1"
+    assert loaded.runtime_data.webhook.last_call is not None
 
     # Parakey retries, then the poll finds the same log: still one event.
     assert await post(hass_client_no_auth, log) == HTTPStatus.OK
@@ -249,7 +246,11 @@ async def test_not_https_issue_appears_and_clears(
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
     await hass.config.async_update(external_url="http://ha.example.org:8123")
     await hass.async_block_till_done()
-    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert (
+        issue.learn_more_url == f"{DOCS}#webhook-optional-for-unlocks-within-a-second"
+    )
     await hass.config.async_update(external_url="https://ha.example.org")
     await hass.async_block_till_done()
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
@@ -263,7 +264,11 @@ async def test_no_url_issue(
     await hass.config.async_update(external_url=None)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert issue_registry.async_get_issue(DOMAIN, f"webhook_no_url_{entry.entry_id}")
+    issue = issue_registry.async_get_issue(DOMAIN, f"webhook_no_url_{entry.entry_id}")
+    assert issue is not None
+    assert (
+        issue.learn_more_url == f"{DOCS}#webhook-optional-for-unlocks-within-a-second"
+    )
     # Turning the webhook off clears every webhook issue.
     hass.config_entries.async_update_entry(
         entry, options={**entry.options, CONF_WEBHOOK_ENABLED: False}
@@ -288,6 +293,7 @@ async def test_not_delivering_issue_appears_and_clears(
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.translation_placeholders["missing"] == "3"
+    assert issue.learn_more_url == f"{DOCS}#troubleshooting"
 
     assert await post(hass_client_no_auth, sim.create_unlock()) == HTTPStatus.OK
     await hass.async_block_till_done()
@@ -300,11 +306,13 @@ async def test_fresh_polled_log_does_not_count_as_missed(
     loaded: MockConfigEntry,
     next_poll: Poll,
     issue_registry: ir.IssueRegistry,
+    unlocks: list[Event],
 ) -> None:
     for _ in range(4):
-        await next_poll(61)
         sim.create_unlock()
-        await next_poll(30)  # a push could still be on its way
+        # The next poll finds it a minute old: a push could still be on its way.
+        await next_poll(61)
+    assert [event.data["source"] for event in unlocks] == ["poll"] * 4
     assert not issue_registry.async_get_issue(
         DOMAIN, f"webhook_not_delivering_{loaded.entry_id}"
     )
@@ -334,43 +342,79 @@ async def test_simulator_delivers_with_retries(
     assert [d["status"] for d in sim.deliveries[6:]] == [200]
 
 
-def fake_cloud() -> ModuleType:
-    """Home Assistant Cloud as the integration sees it, with a subscription.
-
-    A stand-in module rather than patches on the real one: importing
-    homeassistant.components.cloud pulls in alexa, camera, assist_pipeline and
-    their requirements (turbojpeg, hassil, ...), which newer test environments
-    do not install, and on newer releases homeassistant.components has no
-    ``cloud`` attribute to patch before it is imported.
-    """
-    cloud = ModuleType("homeassistant.components.cloud")
-
-    class CloudNotAvailable(HomeAssistantError):  # noqa: N818 - the real name
-        pass
-
-    cloud.CloudNotAvailable = CloudNotAvailable
-    cloud.async_active_subscription = Mock(return_value=True)
-    cloud.async_create_cloudhook = AsyncMock(return_value="https://hooks.nabu.casa/abc")
-    cloud.async_delete_cloudhook = AsyncMock()
-    return cloud
-
-
 async def test_cloudhook_is_used_and_deleted(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
     hass.config.components.add("cloud")
-    cloud = fake_cloud()
     with (
-        patch.dict(sys.modules, {cloud.__name__: cloud}),
-        patch.object(components, "cloud", cloud, create=True),
+        patch.object(cloud, "async_active_subscription", return_value=True),
+        patch.object(
+            cloud,
+            "async_get_or_create_cloudhook",
+            return_value="https://hooks.nabu.casa/abc",
+        ) as create,
     ):
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
-        cloud.async_create_cloudhook.assert_called_once_with(hass, WEBHOOK_ID)
-        assert entry.data[CONF_CLOUDHOOK_URL] == "https://hooks.nabu.casa/abc"
+    create.assert_called_once_with(hass, WEBHOOK_ID)
+    # The URL is looked up from the id each time, never stored.
+    assert CONF_CLOUDHOOK_URL not in entry.data
+    assert not [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN]
 
+    with patch.object(cloud, "async_delete_cloudhook") as delete:
         assert await hass.config_entries.async_remove(entry.entry_id)
-        cloud.async_delete_cloudhook.assert_called_once_with(hass, WEBHOOK_ID)
+    delete.assert_called_once_with(hass, WEBHOOK_ID)
+
+
+async def test_cloudhook_delete_tolerates_cloud_trouble(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    hass.config.components.add("cloud")
+    with patch.object(cloud, "async_active_subscription", return_value=False):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+    for error in (cloud.CloudNotAvailable(), ValueError("no hook")):
+        with patch.object(cloud, "async_delete_cloudhook", side_effect=error):
+            await async_delete_cloudhook(hass, WEBHOOK_ID)
+    with patch.object(cloud, "async_delete_cloudhook", side_effect=ValueError):
+        assert await hass.config_entries.async_remove(entry.entry_id)
+
+
+async def test_cloud_not_connected_falls_back_to_external_url(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    hass.config.components.add("cloud")
+    with (
+        patch.object(cloud, "async_active_subscription", return_value=True),
+        patch.object(
+            cloud,
+            "async_get_or_create_cloudhook",
+            side_effect=cloud.CloudNotConnected,
+        ),
+    ):
+        resolved = await async_resolve_url(hass, WEBHOOK_ID)
+    assert resolved.url == f"https://ha.example.org{PATH}"
+    assert not resolved.cloudhook
+
+
+async def test_entry_from_1_1_drops_its_stored_cloudhook_url(
+    hass: HomeAssistant, server: SimulatorServer
+) -> None:
+    entry = add_entry(hass, server.base_url)
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_CLOUDHOOK_URL: "https://stale"}, minor_version=1
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert CONF_CLOUDHOOK_URL not in entry.data
+    assert entry.minor_version == 2
+
+
+async def test_entry_from_a_newer_version_is_refused(
+    hass: HomeAssistant, server: SimulatorServer
+) -> None:
+    entry = add_entry(hass, server.base_url)
+    hass.config_entries.async_update_entry(entry, version=2)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
 
 
 @pytest.mark.xfail(

@@ -41,8 +41,9 @@ async def test_logbook_describes_unlocks(
             "entity_id": "event.front_door_unlock",
         },
         {
+            # Parakey erased who it was: the key says what is known.
             "name": "Back door",
-            "message": "unlocked",
+            "message": "unlocked with the key Family",
             "entity_id": "event.back_door_unlock",
         },
         {

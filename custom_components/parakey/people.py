@@ -1,0 +1,148 @@
+"""People: the Parakey users seen in the log, and the Home Assistant persons they are.
+
+Every user a log names is remembered (id, name, e-mail, last unlock), so the
+options can offer them for linking at any time. A log whose user Parakey
+erased names nobody, and nobody is invented for it. Links live in the
+entry's options; the user makes them, a name match only suggests one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+import unicodedata
+
+from homeassistant.core import HomeAssistant, callback
+
+from .api import format_datetime, parse_datetime
+from .const import CONF_PEOPLE
+from .models import Unlock
+from .storage import ParakeyStore
+
+SECTION = "people"
+
+
+@dataclass(frozen=True, slots=True)
+class KnownUser:
+    """A Parakey user as last seen in the log."""
+
+    user_id: str
+    name: str | None = None
+    email: str | None = None
+    last_door_id: str | None = None
+    last_unlock: datetime | None = None
+    # The last unlock that was not delayed: what presence may act on.
+    last_timely_unlock: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        """How to show the user: the name, else the id."""
+        return self.name or self.user_id
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stored form."""
+        data = asdict(self)
+        data["last_unlock"] = (
+            format_datetime(self.last_unlock) if self.last_unlock else None
+        )
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any) -> KnownUser | None:
+        """Restore ``as_dict``; None for damaged data."""
+        if not isinstance(data, dict) or not isinstance(data.get("user_id"), str):
+            return None
+
+        def text(key: str) -> str | None:
+            value = data.get(key)
+            return value if isinstance(value, str) else None
+
+        return cls(
+            user_id=data["user_id"],
+            name=text("name"),
+            email=text("email"),
+            last_door_id=text("last_door_id"),
+            last_unlock=parse_datetime(data.get("last_unlock")),
+            last_timely_unlock=parse_datetime(data.get("last_timely_unlock")),
+        )
+
+
+def normalise_name(name: str) -> tuple[str, ...]:
+    """A name with case, accents and word order ignored."""
+    plain = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return tuple(sorted(plain.casefold().split()))
+
+
+class PeopleDirectory:
+    """Known Parakey users of one entry, and their links to persons."""
+
+    def __init__(
+        self, store: ParakeyStore, links: Mapping[str, str] | None = None
+    ) -> None:
+        """Restore the known users; ``links`` maps user ids to person entities."""
+        self._store = store
+        self.links: dict[str, str] = dict(links or {})
+        self._users: dict[str, KnownUser] = {}
+        stored = store.section(SECTION)
+        for raw in stored if isinstance(stored, list) else []:
+            if user := KnownUser.from_dict(raw):
+                self._users[user.user_id] = user
+        store.async_add_section(SECTION, self._dump)
+
+    def _dump(self) -> list[dict[str, Any]]:
+        return [user.as_dict() for user in self._users.values()]
+
+    @property
+    def users(self) -> dict[str, KnownUser]:
+        """Known users by id."""
+        return self._users
+
+    def person_of(self, user_id: str | None) -> str | None:
+        """The person entity linked to ``user_id``, if any."""
+        return self.links.get(user_id) if user_id else None
+
+    @callback
+    def async_note(self, unlock: Unlock) -> None:
+        """Remember the user an unlock names (a nameless log keeps the known name)."""
+        log = unlock.log
+        if log.user_id is None:
+            return
+        known = self._users.get(log.user_id) or KnownUser(log.user_id)
+        newer = known.last_unlock is None or log.timestamp >= known.last_unlock
+        timely = known.last_timely_unlock
+        if not unlock.delayed and (timely is None or log.timestamp > timely):
+            timely = log.timestamp
+        self._users[log.user_id] = KnownUser(
+            user_id=log.user_id,
+            name=log.user_name or known.name,
+            email=log.user_email or known.email,
+            last_door_id=log.door_id if newer else known.last_door_id,
+            last_unlock=log.timestamp if newer else known.last_unlock,
+            last_timely_unlock=timely,
+        )
+        self._store.async_schedule_save()
+
+
+def person_names(hass: HomeAssistant) -> dict[str, str]:
+    """Every person entity and the name it shows."""
+    return {state.entity_id: state.name for state in hass.states.async_all("person")}
+
+
+def suggest_person(user: KnownUser, persons: Mapping[str, str]) -> str | None:
+    """The one person whose name matches the user's, if exactly one does."""
+    if not user.name:
+        return None
+    wanted = normalise_name(user.name)
+    matches = [eid for eid, name in persons.items() if normalise_name(name) == wanted]
+    return matches[0] if len(matches) == 1 else None
+
+
+def links_from_options(options: Mapping[str, Any]) -> dict[str, str]:
+    """The user-to-person links an entry's options hold."""
+    raw = options.get(CONF_PEOPLE)
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): v for k, v in raw.items() if isinstance(v, str) and v}

@@ -1,0 +1,77 @@
+"""What survives a restart: one ``Store`` per entry, in named sections.
+
+Each part of the integration owns its section and its format (the poll
+position, the doors, the webhook, ...); this module only knows the file.
+A damaged or missing section reads as ``None`` and its owner starts fresh.
+
+Layout (version 1): ``poller``, ``place``, ``doors``, ``last_webhook``, and
+from 1.2 on ``people`` and ``daily_unlocks``. Older files simply lack the
+newer sections, so no migration step is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+
+from .const import DOMAIN
+
+STORAGE_VERSION = 1
+STORAGE_MINOR_VERSION = 2
+# Writes are batched: a burst of unlocks costs one write.
+SAVE_DELAY = 1.0
+
+type SectionDump = Callable[[], Any]
+
+
+class _VersionedStore(Store[dict[str, Any]]):
+    async def _async_migrate_func(
+        self, old_major_version: int, old_minor_version: int, old_data: Any
+    ) -> dict[str, Any]:
+        # 1.1 -> 1.2 only added sections; anything else reads as empty.
+        return old_data if isinstance(old_data, dict) else {}
+
+
+class ParakeyStore:
+    """The entry's stored state, read once at setup and written in batches."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Nothing is read until ``async_load``."""
+        self._store = _VersionedStore(
+            hass,
+            STORAGE_VERSION,
+            f"{DOMAIN}.{entry_id}",
+            minor_version=STORAGE_MINOR_VERSION,
+        )
+        self._loaded: dict[str, Any] = {}
+        self._sections: dict[str, SectionDump] = {}
+
+    async def async_load(self) -> None:
+        """Read the file (Home Assistant moves a corrupt one aside)."""
+        stored = await self._store.async_load()
+        self._loaded = stored if isinstance(stored, dict) else {}
+
+    def section(self, name: str) -> Any:
+        """The stored value of a section, or None."""
+        return self._loaded.get(name)
+
+    @callback
+    def async_add_section(self, name: str, dump: SectionDump) -> None:
+        """Write ``dump()`` under ``name`` with every save."""
+        self._sections[name] = dump
+
+    @callback
+    def async_schedule_save(self) -> None:
+        """Save soon; calls within ``SAVE_DELAY`` make one write."""
+        self._store.async_delay_save(self._data, SAVE_DELAY)
+
+    async def async_save(self) -> None:
+        """Save now (unload and shutdown)."""
+        await self._store.async_save(self._data())
+
+    @callback
+    def _data(self) -> dict[str, Any]:
+        return {name: dump() for name, dump in self._sections.items()}

@@ -1,0 +1,115 @@
+"""The shape of every platform and device, pinned by syrupy snapshots.
+
+Unique ids, translation keys, device and state classes, entity categories,
+what is enabled by default, states with their attributes, and the devices.
+Run ``scripts/test tests/integration/test_snapshots.py --snapshot-update``
+after a deliberate change, and read the diff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from unittest.mock import PropertyMock, patch
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from simulator import ParakeySimulator, SimulatorServer
+
+from .helpers import add_entry
+
+pytestmark = pytest.mark.freeze_time("2026-03-14 08:00:00+00:00")
+
+
+@pytest.fixture
+def enable_all_entities() -> Iterator[None]:
+    """Enable the entities that are disabled by default, to snapshot them too."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.fixture
+async def seeded(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    server: SimulatorServer,
+    enable_all_entities: None,
+) -> MockConfigEntry:
+    """An entry with the webhook on, and ids the same on every run."""
+    sim.place.run = "snap00"
+    await async_setup_component(hass, "http", {})
+    await hass.config.async_update(external_url="https://ha.example.org")
+    return add_entry(hass, server.base_url, webhook=True, entry_id="01SNAPSHOTENTRY")
+
+
+async def set_up_with_an_unlock(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    entry: MockConfigEntry,
+    next_poll: Callable[..., Awaitable[None]],
+    platform: Platform,
+) -> None:
+    with patch("custom_components.parakey.PLATFORMS", [platform]):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        sim.create_unlock("dev_1", "usr_1")
+        await next_poll()
+
+
+@pytest.mark.parametrize("platform", [Platform.EVENT, Platform.SENSOR])
+async def test_platform(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    seeded: MockConfigEntry,
+    next_poll: Callable[..., Awaitable[None]],
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    platform: Platform,
+) -> None:
+    await set_up_with_an_unlock(hass, sim, seeded, next_poll, platform)
+    await snapshot_platform(hass, entity_registry, snapshot, seeded.entry_id)
+
+
+async def test_devices(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    seeded: MockConfigEntry,
+    next_poll: Callable[..., Awaitable[None]],
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    await set_up_with_an_unlock(hass, sim, seeded, next_poll, Platform.SENSOR)
+    devices = sorted(
+        dr.async_entries_for_config_entry(device_registry, seeded.entry_id),
+        key=lambda device: sorted(device.identifiers),
+    )
+    assert devices == snapshot
+
+
+async def test_what_is_enabled_by_default(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    enabled = {
+        entry.entity_id: entry.disabled_by is None
+        for entry in er.async_entries_for_config_entry(entity_registry, loaded.entry_id)
+    }
+    assert enabled == {
+        "event.front_door_unlock": True,
+        "event.back_door_unlock": True,
+        "sensor.front_door_unlocks_today": True,
+        "sensor.back_door_unlocks_today": True,
+    }
