@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+import importlib.util
+from pathlib import Path
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers.template import Template
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -269,3 +273,54 @@ async def test_removed_sensors_leave_the_registry_at_setup(
         FRONT_TODAY,
         BACK_TODAY,
     }
+
+
+# ----- what the README and the demo tell users to use -----
+
+
+def demo_dashboard() -> dict[str, Any]:
+    path = Path(__file__).parents[2] / "scripts" / "demo_setup.py"
+    spec = importlib.util.spec_from_file_location("demo_setup", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return dict(module.DASHBOARD)
+
+
+def entity_ids(node: Any) -> set[str]:
+    """Every entity id a Lovelace config names."""
+    if isinstance(node, str):
+        return {node} if "." in node and " " not in node and "/" not in node else set()
+    if isinstance(node, list):
+        return set().union(*(entity_ids(item) for item in node))
+    if isinstance(node, dict):
+        found: set[str] = set()
+        for key, value in node.items():
+            if key in ("entity", "entities", "entity_id") or not isinstance(value, str):
+                found |= entity_ids(value)
+        return found
+    return set()
+
+
+async def test_demo_dashboard_names_only_entities_that_exist(
+    hass: HomeAssistant, loaded: MockConfigEntry
+) -> None:
+    dashboard = demo_dashboard()
+    named = entity_ids(dashboard)
+    assert {name for name in named if hass.states.get(name) is None} == set()
+    assert {FRONT_TODAY, BACK_TODAY, "event.front_door_unlock"} <= named
+    assert [view["path"] for view in dashboard["views"]] == ["doors", "today"]
+    today = dashboard["views"][1]["cards"]
+    assert {card["type"] for card in today} >= {"statistics-graph", "logbook"}
+
+
+async def test_readme_template_names_who_unlocked(
+    hass: HomeAssistant, sim: ParakeySimulator, loaded: MockConfigEntry, next_poll: Poll
+) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text("utf-8")
+    template = "{{ state_attr('event.front_door_unlock', 'user_name') }}"
+    assert template in readme
+    sim.create_unlock("dev_1", "usr_2")
+    await next_poll()
+    assert Template(template, hass).async_render() == "Bob Berg"
