@@ -248,7 +248,7 @@ async def test_bench(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
-    rows = await measure_idle(sim_url, entry.runtime_data)
+    rows = await measure_idle(sim_url, entry.runtime_data.coordinator)
     rows += await measure_catch_up(hass, sim_url, entry, unlocks)
     rows += await measure_webhook(await hass_client_no_auth(), sim_url, unlocks)
     await hass.config_entries.async_unload(entry.entry_id)

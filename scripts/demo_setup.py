@@ -171,6 +171,43 @@ class HomeAssistant:
         return bool(answer.get("success"))
 
 
+DOORS = (("front_door", "Front door"), ("back_door", "Back door"))
+
+
+def last_unlock_rows(door: str, name: str) -> list[dict[str, Any]]:
+    """Who opened the door last and when: attributes of its event entity."""
+    entity = f"event.{door}_unlock"
+    return [
+        {"entity": entity, "name": name},
+        {"type": "attribute", "entity": entity, "attribute": "user_name",
+         "name": "Last unlocked by", "icon": "mdi:account"},
+        {"type": "attribute", "entity": entity, "attribute": "timestamp",
+         "name": "Door opened", "format": "relative", "icon": "mdi:clock-outline"},
+    ]  # fmt: skip
+
+
+LOGBOOK_CARD = {
+    "type": "logbook",
+    "title": "Unlocks",
+    "hours_to_show": 24,
+    "target": {"entity_id": [f"event.{door}_unlock" for door, _ in DOORS]},
+}
+TODAY = [f"sensor.{door}_unlocks_today" for door, _ in DOORS]
+DOOR_ROWS = [row for door, name in DOORS for row in last_unlock_rows(door, name)]
+
+# Made by link_demo_person on the first start, not by the integration.
+DEMO_PERSON = "Alice Andersson"
+DEMO_PERSON_ENTITY = "person.alice_andersson"
+DEMO_TRACKER = "device_tracker.home_alice_andersson_at_the_door"
+PEOPLE_CARD = {
+    "type": "entities",
+    "title": "People",
+    "entities": [
+        {"entity": DEMO_PERSON_ENTITY, "secondary_info": "last-changed"},
+        {"entity": DEMO_TRACKER, "name": "Unlocked the door just now"},
+    ],
+}
+
 DASHBOARD = {
     "title": "Doors",
     "views": [
@@ -181,31 +218,27 @@ DASHBOARD = {
                 {
                     "type": "entities",
                     "title": "Doors",
-                    "entities": [
-                        "event.front_door_unlock",
-                        "sensor.front_door_last_unlocked_by",
-                        "sensor.front_door_last_unlock",
-                        "event.back_door_unlock",
-                        "sensor.back_door_last_unlocked_by",
-                        "sensor.back_door_last_unlock",
-                        "sensor.home_last_webhook",
-                    ],
+                    "entities": DOOR_ROWS,
                 },
-                {
-                    "type": "logbook",
-                    "title": "Unlocks",
-                    "hours_to_show": 24,
-                    "target": {
-                        "entity_id": [
-                            "event.front_door_unlock",
-                            "event.back_door_unlock",
-                        ]
-                    },
-                },
+                PEOPLE_CARD,
+                LOGBOOK_CARD,
             ],
-        }
+        },
+        {
+            "title": "Today",
+            "path": "today",
+            "cards": [
+                {"type": "entities", "title": "Unlocks today", "entities": TODAY},
+                {"type": "history-graph", "title": "Unlocks today",
+                 "hours_to_show": 24, "entities": TODAY},
+                {"type": "statistics-graph", "title": "Unlocks per hour",
+                 "entities": TODAY, "stat_types": ["change"], "period": "hour",
+                 "chart_type": "bar", "days_to_show": 2},
+                LOGBOOK_CARD,
+            ],
+        },
     ],
-}
+}  # fmt: skip
 
 
 async def enable_webhook(
@@ -257,9 +290,6 @@ async def add_parakey(ha: HomeAssistant, token: str, sim: str) -> str:
     return str(result["result"]["entry_id"])
 
 
-DEMO_PERSON = "Alice Andersson"
-
-
 async def link_demo_person(
     session: aiohttp.ClientSession, ha: HomeAssistant, entry_id: str, sim: str
 ) -> None:
@@ -291,7 +321,7 @@ async def link_demo_person(
     await ha.post(
         flow, {DEMO_PERSON: suggested, "presence": True, "presence_minutes": 10}
     )
-    tracker = f"device_tracker.home_{DEMO_PERSON.lower().replace(' ', '_')}_at_the_door"
+    tracker = DEMO_TRACKER
     await ha.ws(
         {
             "type": "person/update",
@@ -319,10 +349,14 @@ async def main(args: argparse.Namespace) -> None:
                 {"type": "lovelace/dashboards/create", "url_path": "parakey-doors",
                  "title": "Doors", "icon": "mdi:door", "mode": "storage",
                  "show_in_sidebar": True, "require_admin": False},
-                {"type": "lovelace/config/save", "url_path": "parakey-doors",
-                 "config": DASHBOARD},
             )  # fmt: skip
             first_start = True
+        # Saved at every start, so a config from an older version loses the
+        # sensors that no longer exist and gains the new views.
+        await ha.ws(
+            {"type": "lovelace/config/save", "url_path": "parakey-doors",
+             "config": DASHBOARD},
+        )  # fmt: skip
         # The simulator starts empty each time: tell it again where to push.
         await enable_webhook(session, ha, entry_id, args.sim)
         if first_start:
