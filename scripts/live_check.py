@@ -445,8 +445,12 @@ class LiveCheck:
         (triggers,) = await ha.ws(
             {"type": "device_automation/trigger/list", "device_id": device_id}
         )
-        offered = [t for t in triggers if t.get("domain") == "parakey"]
-        if [t.get("type") for t in offered] != ["unlocked"]:
+        offered = [
+            t
+            for t in triggers
+            if t.get("domain") == "parakey" and t.get("type") == "unlocked"
+        ]
+        if len(offered) != 1:
             raise CheckFailedError(f"device triggers offered: {triggers}")
         trigger = {k: v for k, v in offered[0].items() if k != "metadata"}
         result = await ha.post(
