@@ -521,8 +521,16 @@ class LiveCheck:
         self.webhook = await enable_webhook(session, ha, entry_id, self.sim_url)
 
         async def webhook_sensor() -> str | None:
+            # In the registry: the diagnostic sensor may be disabled by default.
+            (entities,) = await ha.ws({"type": "config/entity_registry/list"})
             return next(
-                (e for e in await self.states(ha) if e.endswith("_last_webhook")), None
+                (
+                    e["entity_id"]
+                    for e in entities
+                    if e["platform"] == "parakey"
+                    and e["entity_id"].endswith("_last_webhook")
+                ),
+                None,
             )
 
         sensor = await wait_for("the Last webhook sensor", webhook_sensor, 30)
