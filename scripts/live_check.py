@@ -62,6 +62,10 @@ BAD_LINES = (
     re.compile(r"\b(ERROR|CRITICAL)\b.*\[custom_components\.parakey\b"),
     # Home Assistant's report of a deprecated call by this integration.
     re.compile(r"Detected that custom integration 'parakey'"),
+    # Its other deprecation warnings name our module or ask to tell our author
+    # (e.g. "custom_components.parakey.x::Class is overriding the deprecated ...").
+    re.compile(r"custom_components\.parakey\S*::.*deprecated", re.IGNORECASE),
+    re.compile(r"report it to the author of the 'parakey' custom integration"),
     re.compile(r"Setup failed for custom integration '?parakey"),
     re.compile(r"Error setting up entry .* for parakey"),
     re.compile(r"Error (doing job|running job|in|executing).*parakey", re.IGNORECASE),
