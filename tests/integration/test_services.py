@@ -646,7 +646,9 @@ async def test_services_yaml_schema_and_texts_agree(
 
     # What Home Assistant itself makes of services.yaml and strings.json.
     described = (await async_get_all_descriptions(hass))[DOMAIN][SERVICE_GET_UNLOCKS]
-    assert described["name"] == english[SERVICE_GET_UNLOCKS]["name"]
+    # Newer releases leave the name to the translations (2026.2 has no "name").
+    if "name" in described:
+        assert described["name"] == english[SERVICE_GET_UNLOCKS]["name"]
     assert set(described["fields"]) == set(fields)
     assert described["response"] == {"optional": False}
 
