@@ -71,6 +71,8 @@ BAD_LINES = (
     re.compile(r"Error (doing job|running job|in|executing).*parakey", re.IGNORECASE),
     re.compile(r'File ".*custom_components/parakey/'),
 )
+# The longest wait for an unlock: one poll interval (60 s) and some.
+POLL_WAIT = 90
 # Webhook retries of the simulator at time scale 0.1: 3, 6, 18, 42, 51 s.
 SIM_TIME_SCALE = 0.1
 SIM_ATTEMPTS = 6
@@ -539,7 +541,7 @@ class LiveCheck:
 
         sensor = await wait_for("the Last webhook sensor", webhook_sensor, 30)
         step(f"options flow: webhook on ({sensor} exists)")
-        match = await self.wait_unlock(by_poll, 150)
+        match = await self.wait_unlock(by_poll, POLL_WAIT)
         step(f"unlock {by_poll} arrived by {match['source']}")
         await self.check_entity(ha, "event.front_door_unlock", by_poll, "poll")
 
@@ -577,7 +579,7 @@ class LiveCheck:
         ha = await self.connect(session)
         step(f"Home Assistant {self.version} is up again")
         for event_id in missed:
-            match = await self.wait_unlock(event_id, 150)
+            match = await self.wait_unlock(event_id, POLL_WAIT)
             step(f"downtime unlock {event_id} arrived by {match['source']}")
         await wait_for(
             "the simulator's webhook retries to finish",
