@@ -45,7 +45,13 @@ class HomeAssistant:
             await asyncio.sleep(0.5)
         sys.exit(f"Home Assistant did not answer at {self.url}")
 
-    async def login(self) -> None:
+    async def login(self, *, default_integrations: bool = True) -> None:
+        """Onboard the demo owner, or log in as it once onboarding is done.
+
+        ``default_integrations=False`` leaves out the core_config step, which sets
+        up Home Assistant's own picks (met, radio_browser, google_translate,
+        shopping_list) and installs their requirements.
+        """
         async with self.session.get(f"{self.url}/api/onboarding") as resp:
             steps = await resp.json() if resp.status == 200 else []
         if any(s["step"] == "user" and not s["done"] for s in steps):
@@ -74,7 +80,7 @@ class HomeAssistant:
             self.token = tokens["access_token"]
             self.refresh_token = tokens.get("refresh_token", "")
         for step, body in (
-            ("core_config", {}),
+            *((("core_config", {}),) if default_integrations else ()),
             ("analytics", {}),
             (
                 "integration",
@@ -131,19 +137,38 @@ class HomeAssistant:
                 sys.exit(f"POST {path} answered {resp.status}: {await resp.text()}")
             return await resp.json()
 
-    async def ws(self, *messages: dict[str, Any]) -> list[Any]:
-        results = []
+    async def ws_answers(self, *messages: dict[str, Any]) -> list[dict[str, Any]]:
+        """Send each message on one websocket; return the raw answers."""
+        answers = []
         async with self.session.ws_connect(f"{self.url}/api/websocket") as socket:
             await socket.receive_json()
             await socket.send_json({"type": "auth", "access_token": self.token})
             await socket.receive_json()
             for message in messages:
                 await socket.send_json({**message, "id": next(self._ids)})
-                answer = await socket.receive_json()
-                if not answer.get("success"):
-                    sys.exit(f"websocket {message['type']} failed: {answer}")
-                results.append(answer.get("result"))
+                answers.append(await socket.receive_json())
+        return answers
+
+    async def ws(self, *messages: dict[str, Any]) -> list[Any]:
+        """Send each message; stop with a message unless every one succeeds."""
+        results = []
+        for message, answer in zip(
+            messages, await self.ws_answers(*messages), strict=True
+        ):
+            if not answer.get("success"):
+                sys.exit(f"websocket {message['type']} failed: {answer}")
+            results.append(answer.get("result"))
         return results
+
+    async def promote_http_config(self) -> bool:
+        """Confirm the YAML ``http:`` settings (2026.x moves them to storage).
+
+        From 2026.x Home Assistant runs an ``http:`` section as a trial and reverts
+        it, with a restart, after five minutes unless confirmed. Older releases do
+        not know the command; there is nothing to confirm once it was promoted.
+        """
+        (answer,) = await self.ws_answers({"type": "http/config/promote"})
+        return bool(answer.get("success"))
 
 
 DOORS = (("front_door", "Front door"), ("back_door", "Back door"))
@@ -218,7 +243,7 @@ DASHBOARD = {
 
 async def enable_webhook(
     session: aiohttp.ClientSession, ha: HomeAssistant, entry_id: str, sim: str
-) -> None:
+) -> dict[str, str]:
     """Switch the webhook on in the options flow; point the simulator at it."""
     options = await ha.post(
         "/api/config/config_entries/options/flow", {"handler": entry_id}
@@ -229,7 +254,18 @@ async def enable_webhook(
         flow, {"poll_interval": 60, "max_event_age": 10, "webhook_enabled": True}
     )
     placeholders = shown["description_placeholders"]
-    await ha.post(flow, {})
+    done = await ha.post(flow, {})
+    if done.get("type") != "create_entry":
+        sys.exit(f"Options flow did not finish: {done}")
+    await point_simulator_webhook(session, sim, placeholders)
+    print(f"Parakey webhook: {placeholders['url']}", file=sys.stderr)
+    return dict(placeholders)
+
+
+async def point_simulator_webhook(
+    session: aiohttp.ClientSession, sim: str, placeholders: dict[str, str]
+) -> None:
+    """Make the simulator deliver unlocks as My Parakey would, with the header."""
     async with session.put(
         f"{sim}/_sim/webhook",
         json={
@@ -238,7 +274,20 @@ async def enable_webhook(
         },
     ) as resp:
         resp.raise_for_status()
-    print(f"Parakey webhook: {placeholders['url']}")
+
+
+async def add_parakey(ha: HomeAssistant, token: str, sim: str) -> str:
+    """Add Parakey through the config flow, as a user would; return the entry id."""
+    # The webhook URL is built from the external URL.
+    await ha.ws({"type": "config/core/update", "external_url": ha.url})
+    flow = await ha.post("/api/config/config_entries/flow", {"handler": "parakey"})
+    result = await ha.post(
+        f"/api/config/config_entries/flow/{flow['flow_id']}",
+        {"access_token": token, "advanced": {"base_url": sim}},
+    )
+    if result.get("type") != "create_entry":
+        sys.exit(f"Config flow did not create the entry: {result}")
+    return str(result["result"]["entry_id"])
 
 
 async def link_demo_person(
@@ -289,22 +338,13 @@ async def main(args: argparse.Namespace) -> None:
         ha = HomeAssistant(session, args.ha)
         await ha.wait_until_up()
         await ha.login()
+        await ha.promote_http_config()
         entries = await ha.get("/api/config/config_entries/entry?domain=parakey")
         first_start = False
         if entries:
             entry_id = entries[0]["entry_id"]
         else:
-            await ha.ws({"type": "config/core/update", "external_url": ha.url})
-            flow = await ha.post(
-                "/api/config/config_entries/flow", {"handler": "parakey"}
-            )
-            result = await ha.post(
-                f"/api/config/config_entries/flow/{flow['flow_id']}",
-                {"access_token": args.token, "advanced": {"base_url": args.sim}},
-            )
-            if result.get("type") != "create_entry":
-                sys.exit(f"Config flow did not create the entry: {result}")
-            entry_id = result["result"]["entry_id"]
+            entry_id = await add_parakey(ha, args.token, args.sim)
             await ha.ws(
                 {"type": "lovelace/dashboards/create", "url_path": "parakey-doors",
                  "title": "Doors", "icon": "mdi:door", "mode": "storage",

@@ -119,7 +119,17 @@ def call(handler: ParakeyWebhook, body: bytes, auth: str | None) -> int:
         content=FakeContent(body),
         content_length=None,
     )
-    response = asyncio.run(handler.async_handle(None, "id", request))  # type: ignore[arg-type]
+    # A loop of its own rather than asyncio.run(): asyncio.run() leaves the thread
+    # without a current event loop, and the Home Assistant test plugin's autouse
+    # fixtures call asyncio.get_event_loop() for every later synchronous test
+    # ("There is no current event loop" on newer releases).
+    loop = asyncio.new_event_loop()
+    try:
+        response = loop.run_until_complete(
+            handler.async_handle(None, "id", request)  # type: ignore[arg-type]
+        )
+    finally:
+        loop.close()
     return response.status
 
 

@@ -77,7 +77,16 @@ def entry(
 
 
 @pytest.fixture
-async def loaded(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
+async def loaded(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> MockConfigEntry:
+    """The entry, set up with the clock already frozen.
+
+    The test plugin makes the event loop's clock follow freezegun. Frozen only
+    later (by a test's own ``freezer``), the clock would jump and the poll
+    timer, armed on the real clock, would fire at once: an unplanned poll
+    racing whatever the test does next (a webhook POST, say).
+    """
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry

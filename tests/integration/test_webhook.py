@@ -8,14 +8,19 @@ import json
 import logging
 from unittest.mock import patch
 
-from homeassistant.components import cloud
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import automation, cloud
 from homeassistant.components.webhook import async_generate_path
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
+from homeassistant.core import CoreState, Event, HomeAssistant, ServiceCall
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_mock_service,
+)
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.parakey.const import (
@@ -410,3 +415,52 @@ async def test_entry_from_a_newer_version_is_refused(
     hass.config_entries.async_update_entry(entry, version=2)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.MIGRATION_ERROR
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a push between setup and Home Assistant's start is fired before "
+    "automations listen, then de-duplicated away (found by scripts/live_check.py "
+    "on 2026.11); remove this mark with the coordinator fix",
+)
+async def test_push_before_home_assistant_started_reaches_automations_once(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    # A restart: the position is stored, then Home Assistant starts again.
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+    # While Home Assistant starts, automations wait for "started" before they
+    # attach their triggers, but the webhook already answers (Parakey retries
+    # the unlocks it could not deliver during the downtime).
+    hass.set_state(CoreState.not_running)
+    calls: list[ServiceCall] = async_mock_service(hass, "test", "unlocked")
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: {
+                "triggers": {"trigger": "event", "event_type": "parakey_unlock"},
+                "actions": {
+                    "action": "test.unlocked",
+                    "data": {"event_id": "{{ trigger.event.data.event_id }}"},
+                },
+            }
+        },
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    log = sim.create_unlock("dev_1", "usr_1")
+    assert await post(hass_client_no_auth, log) == HTTPStatus.OK
+    await hass.async_block_till_done()
+
+    hass.set_state(CoreState.running)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await hass.async_block_till_done()
+    assert [call.data["event_id"] for call in calls] == [log["id"]]
