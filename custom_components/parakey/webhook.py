@@ -133,7 +133,9 @@ class ParakeyWebhook:
             # A task of its own: Home Assistant cancels the handler of a caller
             # that hangs up, and during start-up delivery waits until
             # automations listen, which Parakey must not wait for.
-            task = self._entry.async_create_task(
+            # In the background: Home Assistant's start-up waits for its
+            # tracked tasks, and this one waits for the start.
+            task = self._entry.async_create_background_task(
                 hass,
                 self._delivery.async_ingest([log], SOURCE_WEBHOOK),
                 "parakey webhook delivery",
