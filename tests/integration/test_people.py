@@ -388,3 +388,31 @@ async def test_presence_off_or_unlinked_leaves_no_tracker(
     await link(hass, loaded, {}, presence=True)  # unlinked again
     assert hass.states.get(TRACKER) is None
     assert er.async_get(hass).async_get(TRACKER) is None  # not orphaned either
+
+
+async def test_two_users_of_one_name_get_a_field_each(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+) -> None:
+    sim.add_user("usr_7", "Alice Andersson")  # a namesake
+    sim.create_unlock("dev_1", "usr_1")
+    sim.create_unlock("dev_1", "usr_7")
+    await next_poll()
+    form = await people_step(hass, loaded)
+    fields = set(suggested(form)) - {CONF_PRESENCE, CONF_PRESENCE_MINUTES}
+    assert fields == {"Alice Andersson", "Alice Andersson (usr_7)"}
+
+
+async def test_people_step_needs_a_running_entry(
+    hass: HomeAssistant, sim: ParakeySimulator, entry: MockConfigEntry
+) -> None:
+    sim.inject_fault("server_error", count=10)
+    await hass.config_entries.async_setup(entry.entry_id)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "people"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_loaded"
