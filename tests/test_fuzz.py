@@ -89,6 +89,7 @@ class FakeDelivery:
     def __init__(self) -> None:
         self.ingested: list[EventLog] = []
         self.notes = 0
+        self.started = SimpleNamespace(is_set=lambda: True)
 
     async def async_ingest(self, logs: list[EventLog], source: str) -> int:
         assert source == "webhook"
@@ -136,7 +137,10 @@ def call(handler: ParakeyWebhook, body: bytes, auth: str | None) -> int:
 def make_handler() -> tuple[ParakeyWebhook, FakeDelivery]:
     fake = FakeDelivery()
     entry = SimpleNamespace(
-        data={"webhook_username": USERNAME, "webhook_password": PASSWORD}
+        data={"webhook_username": USERNAME, "webhook_password": PASSWORD},
+        async_create_background_task=lambda _hass, coro, _name: asyncio.ensure_future(
+            coro
+        ),
     )
     return ParakeyWebhook(entry, fake, fake), fake  # type: ignore[arg-type]
 
@@ -181,6 +185,8 @@ def test_webhook_never_raises_and_never_trusts_strangers(
         assert coordinator.notes == 0
     else:
         assert status == (413 if len(body) > 64 * 1024 else 200)
+        # Whatever reaches delivery is an event log, parsed from this body.
+        assert len(coordinator.ingested) <= 1
     for secret in (PASSWORD, AUTH.partition(" ")[2]):
         assert secret not in caplog.text
     caplog.clear()

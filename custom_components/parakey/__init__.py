@@ -105,9 +105,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> b
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
-    # After a restart the first poll delivers the unlocks of the downtime:
-    # wait until Home Assistant has started, so automations are listening.
+    # After a restart the first poll (and any webhook retry) delivers the
+    # unlocks of the downtime: wait until Home Assistant has started, so
+    # automations are listening.
     async def start_polling(_: HomeAssistant) -> None:
+        coordinator.delivery.started.set()
         entry.async_on_unload(coordinator.async_keep_polling())
         await coordinator.async_refresh()
 

@@ -60,6 +60,10 @@ class UnlockDelivery:
         # it, so the first unlock of a new door reaches (and names) its entity.
         self._entity_ready: dict[str, asyncio.Event] = {}
         self.recent: deque[Unlock] = deque(maxlen=RECENT_LOGS)
+        # Automations attach their triggers once Home Assistant has started;
+        # an unlock fired before that (a webhook retry during start-up) would
+        # reach none of them, so delivery waits. Set by set-up's at-started.
+        self.started = asyncio.Event()
 
     @property
     def max_event_age(self) -> timedelta | None:
@@ -86,6 +90,7 @@ class UnlockDelivery:
 
     async def async_ingest(self, logs: Iterable[EventLog], source: str) -> int:
         """Deliver every log not delivered before; return how many were new."""
+        await self.started.wait()
         async with self._lock:
             fresh = {log.id: log for log in logs if self._poller.is_new(log)}
             if not fresh:

@@ -25,6 +25,7 @@ from .people import person_names
 
 TRIGGER_ANY_DOOR = "any_door_unlocked"
 CONF_USER_ID = "user_id"
+ANYONE = ""
 
 TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
     {
@@ -87,8 +88,13 @@ async def async_get_trigger_capabilities(
         people = entry.runtime_data.coordinator.people
         for user in people.users.values():
             person = persons.get(people.person_of(user.user_id) or "")
-            choices[user.user_id] = f"{user.label} ({person})" if person else user.label
-    ordered = dict(sorted(choices.items(), key=lambda choice: choice[1].casefold()))
+            shown = person and person.casefold() != user.label.casefold()
+            choices[user.user_id] = f"{user.label} ({person})" if shown else user.label
+    # An empty first choice, so a pick can be undone in the editor: anyone.
+    ordered = {
+        ANYONE: "—",
+        **dict(sorted(choices.items(), key=lambda choice: choice[1].casefold())),
+    }
     return {"extra_fields": vol.Schema({vol.Optional(CONF_USER_ID): vol.In(ordered)})}
 
 

@@ -69,6 +69,7 @@ class ParakeyWebhook:
         self, entry: ConfigEntry, delivery: UnlockDelivery, monitor: WebhookMonitor
     ) -> None:
         """Take the credentials of ``entry``."""
+        self._entry = entry
         self._delivery = delivery
         self._monitor = monitor
         self._expected = authorization_value(
@@ -129,9 +130,18 @@ class ParakeyWebhook:
                 type(payload).__name__,
             )
         else:
-            # Home Assistant cancels the handler of a caller that hangs up;
-            # once claimed, the log must still be delivered.
-            await asyncio.shield(self._delivery.async_ingest([log], SOURCE_WEBHOOK))
+            # A task of its own: Home Assistant cancels the handler of a caller
+            # that hangs up, and during start-up delivery waits until
+            # automations listen, which Parakey must not wait for.
+            # In the background: Home Assistant's start-up waits for its
+            # tracked tasks, and this one waits for the start.
+            task = self._entry.async_create_background_task(
+                hass,
+                self._delivery.async_ingest([log], SOURCE_WEBHOOK),
+                "parakey webhook delivery",
+            )
+            if self._delivery.started.is_set():
+                await asyncio.shield(task)
         return web.Response(status=200)
 
 

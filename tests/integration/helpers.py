@@ -6,6 +6,7 @@ from typing import Any
 
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.parakey.const import (
@@ -61,3 +62,11 @@ def add_entry(
     )
     entry.add_to_hass(hass)
     return entry
+
+
+def door_device(
+    hass: HomeAssistant, entry: MockConfigEntry, door_id: str
+) -> dr.DeviceEntry | None:
+    """The device of a door (None when there is none), found the way 2026.x allows."""
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    return next((d for d in devices if (DOMAIN, door_id) in d.identifiers), None)

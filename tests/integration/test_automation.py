@@ -28,6 +28,7 @@ from simulator import ParakeySimulator
 from tests.conftest import TOKEN
 
 from .conftest import EVENT_KEYS
+from .helpers import door_device
 
 Poll = Callable[..., Awaitable[None]]
 
@@ -89,11 +90,8 @@ async def test_blueprint_defaults_notify_on_a_fresh_installation(
         tmp_path / "blueprints",
     )
     hass.config.config_dir = str(tmp_path)
-    front = next(
-        d
-        for d in dr.async_entries_for_config_entry(device_registry, loaded.entry_id)
-        if (DOMAIN, "dev_1") in d.identifiers
-    )
+    front = door_device(hass, loaded, "dev_1")
+    assert front is not None
     assert await async_setup_component(hass, "persistent_notification", {})
     assert await async_setup_component(
         hass,
@@ -205,11 +203,8 @@ async def test_blueprint_picks_a_linked_person(
     )
     await hass.config_entries.async_reload(loaded.entry_id)
     await hass.async_block_till_done()
-    front = next(
-        d
-        for d in dr.async_entries_for_config_entry(device_registry, loaded.entry_id)
-        if (DOMAIN, "dev_1") in d.identifiers
-    )
+    front = door_device(hass, loaded, "dev_1")
+    assert front is not None
     calls = async_mock_service(hass, "test", "notify")
     assert await async_setup_component(
         hass,

@@ -246,6 +246,7 @@ async def test_triggers_offer_who_by_name_and_linked_person(
     assert field["name"] == "user_id"
     assert field["optional"] is True
     assert field["options"] == [
+        ["", "—"],  # anyone: a pick can be undone in the editor
         ["usr_1", "Alice Andersson (andersson älice)"],
         ["usr_2", "Bob Berg"],
     ]
@@ -262,7 +263,9 @@ async def test_automations_on_a_person_fire_once_per_timely_unlock(
     door, place = await door_and_place(device_registry, loaded)
     fired = async_capture_events(hass, "test_fired")
 
-    def automation(alias: str, device_id: str, kind: str) -> dict[str, Any]:
+    def automation(
+        alias: str, device_id: str, kind: str, user_id: str = "usr_1"
+    ) -> dict[str, Any]:
         return {
             "alias": alias,
             "triggers": [
@@ -271,7 +274,7 @@ async def test_automations_on_a_person_fire_once_per_timely_unlock(
                     "domain": DOMAIN,
                     "device_id": device_id,
                     "type": kind,
-                    "user_id": "usr_1",
+                    "user_id": user_id,
                 }
             ],
             "actions": [
@@ -292,12 +295,13 @@ async def test_automations_on_a_person_fire_once_per_timely_unlock(
             "automation": [
                 automation("front door by Alice", door, "unlocked"),
                 automation("any door by Alice", place, "any_door_unlocked"),
+                automation("front door by anyone", door, "unlocked", user_id=""),
             ]
         },
     )
     front = sim.create_unlock("dev_1", "usr_1")
     back = sim.create_unlock("dev_2", "usr_1")
-    sim.create_unlock("dev_1", "usr_2")  # Bob: neither fires
+    bob = sim.create_unlock("dev_1", "usr_2")  # Bob: only "anyone" fires
     sim.create_unlock(  # Alice, but three hours ago: neither fires
         "dev_1", "usr_1", timestamp=dt_util.utcnow() - timedelta(hours=3)
     )
@@ -309,6 +313,8 @@ async def test_automations_on_a_person_fire_once_per_timely_unlock(
             ("front door by Alice", front["id"]),
             ("any door by Alice", front["id"]),
             ("any door by Alice", back["id"]),
+            ("front door by anyone", front["id"]),
+            ("front door by anyone", bob["id"]),
         ]
     )
 
@@ -382,3 +388,31 @@ async def test_presence_off_or_unlinked_leaves_no_tracker(
     await link(hass, loaded, {}, presence=True)  # unlinked again
     assert hass.states.get(TRACKER) is None
     assert er.async_get(hass).async_get(TRACKER) is None  # not orphaned either
+
+
+async def test_two_users_of_one_name_get_a_field_each(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+) -> None:
+    sim.add_user("usr_7", "Alice Andersson")  # a namesake
+    sim.create_unlock("dev_1", "usr_1")
+    sim.create_unlock("dev_1", "usr_7")
+    await next_poll()
+    form = await people_step(hass, loaded)
+    fields = set(suggested(form)) - {CONF_PRESENCE, CONF_PRESENCE_MINUTES}
+    assert fields == {"Alice Andersson", "Alice Andersson (usr_7)"}
+
+
+async def test_people_step_needs_a_running_entry(
+    hass: HomeAssistant, sim: ParakeySimulator, entry: MockConfigEntry
+) -> None:
+    sim.inject_fault("server_error", count=10)
+    await hass.config_entries.async_setup(entry.entry_id)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "people"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_loaded"

@@ -23,30 +23,15 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-from custom_components.parakey.const import DOMAIN
 from simulator import ParakeySimulator
 
 from .conftest import EVENT_KEYS
+from .helpers import door_device
 
 Poll = Callable[..., Awaitable[None]]
 FRONT_EVENT = "event.front_door_unlock"
 FRONT_TODAY = "sensor.front_door_unlocks_today"
 BACK_TODAY = "sensor.back_door_unlocks_today"
-
-
-def door_device(
-    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, door_id: str
-) -> dr.DeviceEntry | None:
-    return next(
-        (
-            device
-            for device in dr.async_entries_for_config_entry(
-                device_registry, entry.entry_id
-            )
-            if (DOMAIN, door_id) in device.identifiers
-        ),
-        None,
-    )
 
 
 async def test_setup_makes_a_device_per_door_and_replays_nothing(
@@ -87,7 +72,7 @@ async def test_unlock_reaches_bus_entity_and_sensors(
     assert len(unlocks) == 1
     data = unlocks[0].data
     assert set(data) == EVENT_KEYS
-    device = door_device(device_registry, loaded, "dev_1")
+    device = door_device(hass, loaded, "dev_1")
     assert device is not None
     assert data == {
         "event_id": log["id"],
@@ -174,7 +159,7 @@ async def test_new_door_appears_without_reload(
     log = sim.create_unlock("dev_9", "usr_2")
     await next_poll()
 
-    device = door_device(device_registry, loaded, "dev_9")
+    device = door_device(hass, loaded, "dev_9")
     assert device is not None
     assert device.name == "Garage"
     (event,) = unlocks
@@ -339,10 +324,10 @@ async def test_door_parakey_still_lists_cannot_be_removed(
     device_registry: dr.DeviceRegistry,
     hass_ws_client: WebSocketGenerator,
 ) -> None:
-    device = door_device(device_registry, loaded, "dev_2")
+    device = door_device(hass, loaded, "dev_2")
     assert device is not None
     assert not await remove_device(hass, hass_ws_client, loaded, device)
-    assert door_device(device_registry, loaded, "dev_2") is not None
+    assert door_device(hass, loaded, "dev_2") is not None
     assert "dev_2" in loaded.runtime_data.coordinator.doors
 
 
@@ -356,17 +341,17 @@ async def test_door_parakey_no_longer_lists_can_be_removed(
     next_poll: Poll,
     unlocks: list[Event],
 ) -> None:
-    device = door_device(device_registry, loaded, "dev_2")
+    device = door_device(hass, loaded, "dev_2")
     assert device is not None
     del sim.place.doors["dev_2"]
     assert await remove_device(hass, hass_ws_client, loaded, device)
-    assert door_device(device_registry, loaded, "dev_2") is None
+    assert door_device(hass, loaded, "dev_2") is None
     assert "dev_2" not in loaded.runtime_data.coordinator.doors
     assert entity_registry.async_get("event.back_door_unlock") is None
     # Still gone after a restart.
     await hass.config_entries.async_reload(loaded.entry_id)
     await hass.async_block_till_done()
-    assert door_device(device_registry, loaded, "dev_2") is None
+    assert door_device(hass, loaded, "dev_2") is None
 
 
 async def test_door_removal_refused_while_parakey_is_unreachable(
@@ -376,11 +361,11 @@ async def test_door_removal_refused_while_parakey_is_unreachable(
     device_registry: dr.DeviceRegistry,
     hass_ws_client: WebSocketGenerator,
 ) -> None:
-    device = door_device(device_registry, loaded, "dev_2")
+    device = door_device(hass, loaded, "dev_2")
     assert device is not None
     sim.inject_fault("server_error", count=5)
     assert not await remove_device(hass, hass_ws_client, loaded, device)
-    assert door_device(device_registry, loaded, "dev_2") is not None
+    assert door_device(hass, loaded, "dev_2") is not None
 
 
 async def test_first_poll_waits_until_home_assistant_started(

@@ -417,12 +417,6 @@ async def test_entry_from_a_newer_version_is_refused(
     assert entry.state is ConfigEntryState.MIGRATION_ERROR
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a push between setup and Home Assistant's start is fired before "
-    "automations listen, then de-duplicated away (found by scripts/live_check.py "
-    "on 2026.11); remove this mark with the coordinator fix",
-)
 async def test_push_before_home_assistant_started_reaches_automations_once(
     hass: HomeAssistant,
     sim: ParakeySimulator,
