@@ -120,8 +120,12 @@ class PresenceTracker(TrackerEntity):
         self._schedule_expiry()
 
     @property
-    def location_name(self) -> str | None:
-        """``home`` inside the window, else nothing (state unknown)."""
+    def state(self) -> str | None:
+        """``home`` inside the window, else nothing (state unknown).
+
+        The state itself, not ``location_name``: overriding that is deprecated
+        from 2026.x on, and its successor (``in_zones``) is missing in 2025.4.
+        """
         if self._home_until and dt_util.utcnow() < self._home_until:
             return STATE_HOME
         return None
