@@ -83,11 +83,12 @@ async def link(
     answers: dict[str, Any],
     *,
     presence: bool = False,
+    minutes: int = 10,
 ) -> None:
     form = await people_step(hass, entry)
     result = await hass.config_entries.options.async_configure(
         form["flow_id"],
-        {**answers, CONF_PRESENCE: presence, CONF_PRESENCE_MINUTES: 10},
+        {**answers, CONF_PRESENCE: presence, CONF_PRESENCE_MINUTES: minutes},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -357,9 +358,20 @@ async def test_presence_makes_arrival_instant_and_never_pins_anyone(
     assert hass.states.get(TRACKER).state == STATE_UNKNOWN
     assert hass.states.get("person.andersson_alice").state == STATE_NOT_HOME
 
-    # An unlock that arrives late (offline lock) says nothing about now.
+    # An unlock that arrives late (offline lock) says nothing about now, even
+    # with a window longer than the age at which unlocks count as delayed.
+    await link(
+        hass,
+        loaded,
+        {"Alice Andersson": "person.andersson_alice"},
+        presence=True,
+        minutes=60,
+    )
+    freezer.tick(timedelta(minutes=61))  # past the window of her timely unlock
+    await next_poll(1)
+    assert hass.states.get(TRACKER).state == STATE_UNKNOWN
     sim.create_unlock(
-        "dev_1", "usr_1", timestamp=dt_util.utcnow() - timedelta(minutes=30)
+        "dev_1", "usr_1", timestamp=dt_util.utcnow() - timedelta(minutes=12)
     )
     await next_poll()
     assert hass.states.get(TRACKER).state == STATE_UNKNOWN
