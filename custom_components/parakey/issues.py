@@ -41,7 +41,8 @@ def _create(
         hass,
         DOMAIN,
         _issue_id(entry, key),
-        is_fixable=False,
+        # The URL issues have a fix flow (repairs.py): set the external URL.
+        is_fixable=key in WEBHOOK_URL_ISSUES.values(),
         learn_more_url=_learn_more_url(hass, key),
         severity=ir.IssueSeverity.WARNING,
         translation_key=key,

@@ -458,3 +458,38 @@ async def test_push_before_home_assistant_started_reaches_automations_once(
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
     await hass.async_block_till_done()
     assert [call.data["event_id"] for call in calls] == [log["id"]]
+
+
+async def test_no_url_issue_is_fixed_from_the_issue(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    await hass.config.async_update(external_url=None)
+    assert await async_setup_component(hass, "repairs", {})
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    issue_id = f"webhook_no_url_{entry.entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id).is_fixable
+    client = await hass_client()
+
+    resp = await client.post(
+        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue_id}
+    )
+    flow = await resp.json()
+    assert flow["step_id"] == "external_url"
+    resp = await client.post(
+        f"/api/repairs/issues/fix/{flow['flow_id']}",
+        json={"external_url": "http://ha.example.org"},
+    )
+    shown = await resp.json()
+    assert shown["errors"] == {"base": "not_https"}
+    resp = await client.post(
+        f"/api/repairs/issues/fix/{flow['flow_id']}",
+        json={"external_url": "https://ha.example.org/"},
+    )
+    assert (await resp.json())["type"] == "create_entry"
+    await hass.async_block_till_done()
+    assert hass.config.external_url == "https://ha.example.org"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
