@@ -52,4 +52,3 @@ REQUEST_TIMEOUT = 20.0
 # webhook; this many in a row raise the "webhook not delivering" repair issue.
 WEBHOOK_MISSED_GRACE: Final = timedelta(minutes=2)
 WEBHOOK_MISSED_THRESHOLD: Final = 3
-STORAGE_VERSION: Final = 1
