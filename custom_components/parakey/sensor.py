@@ -72,6 +72,7 @@ class UnlocksTodaySensor(ParakeyDoorEntity, SensorEntity):
         """Count for ``door``."""
         super().__init__(coordinator, door, UNLOCKS_TODAY)
         self._counter = counter
+        self._write_pending = False
 
     async def async_added_to_hass(self) -> None:
         """Follow the counter."""
@@ -80,7 +81,16 @@ class UnlocksTodaySensor(ParakeyDoorEntity, SensorEntity):
 
     @callback
     def _on_count(self, door_id: str | None) -> None:
-        if door_id in (None, self.door_id):
+        if door_id in (None, self.door_id) and not self._write_pending:
+            # A catch-up counts thousands of unlocks: one state write per turn
+            # of the event loop, not one per unlock.
+            self._write_pending = True
+            self.hass.loop.call_soon(self._write_count)
+
+    @callback
+    def _write_count(self) -> None:
+        self._write_pending = False
+        if self.hass is not None and self.platform is not None:
             self.async_write_ha_state()
 
     @property
