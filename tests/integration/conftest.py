@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -74,6 +75,16 @@ def entry(
     hass: HomeAssistant, server: SimulatorServer, options: dict[str, object]
 ) -> MockConfigEntry:
     return add_entry(hass, server.base_url, **options)
+
+
+@pytest.fixture
+async def webhook_entry(
+    hass: HomeAssistant, server: SimulatorServer, options: dict[str, object]
+) -> MockConfigEntry:
+    """An entry with the webhook on, behind an external HTTPS URL."""
+    await async_setup_component(hass, "http", {})
+    await hass.config.async_update(external_url="https://ha.example.org")
+    return add_entry(hass, server.base_url, webhook=True, **options)
 
 
 @pytest.fixture

@@ -57,12 +57,8 @@ def options() -> dict[str, object]:
 
 
 @pytest.fixture
-async def entry(
-    hass: HomeAssistant, server: SimulatorServer, options: dict[str, object]
-) -> MockConfigEntry:
-    await async_setup_component(hass, "http", {})
-    await hass.config.async_update(external_url="https://ha.example.org")
-    return add_entry(hass, server.base_url, webhook=True, **options)
+def entry(webhook_entry: MockConfigEntry) -> MockConfigEntry:
+    return webhook_entry
 
 
 async def post(
