@@ -15,6 +15,7 @@ from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_get_device_automations,
@@ -75,21 +76,23 @@ async def test_device_trigger_fires_for_timely_unlocks_only(
     assert [call.data["who"] for call in calls] == ["Alice Andersson"]
 
 
+@pytest.fixture
+def blueprints(hass: HomeAssistant, tmp_path: Path) -> None:
+    """A configuration folder holding the repository's blueprints."""
+    shutil.copytree(Path(__file__).parents[2] / "blueprints", tmp_path / "blueprints")
+    hass.config.config_dir = str(tmp_path)
+
+
 async def test_blueprint_defaults_notify_on_a_fresh_installation(
     hass: HomeAssistant,
     sim: ParakeySimulator,
     loaded: MockConfigEntry,
     next_poll: Poll,
     device_registry: dr.DeviceRegistry,
-    tmp_path: Path,
+    blueprints: None,
     hass_ws_client: WebSocketGenerator,
 ) -> None:
     # The blueprint as a user imports it, with only the inputs that have no default.
-    shutil.copytree(
-        Path(__file__).parents[2] / "blueprints",
-        tmp_path / "blueprints",
-    )
-    hass.config.config_dir = str(tmp_path)
     front = door_device(hass, loaded, "dev_1")
     assert front is not None
     assert await async_setup_component(hass, "persistent_notification", {})
@@ -191,10 +194,8 @@ async def test_blueprint_picks_a_linked_person(
     loaded: MockConfigEntry,
     next_poll: Poll,
     device_registry: dr.DeviceRegistry,
-    tmp_path: Path,
+    blueprints: None,
 ) -> None:
-    shutil.copytree(Path(__file__).parents[2] / "blueprints", tmp_path / "blueprints")
-    hass.config.config_dir = str(tmp_path)
     assert await async_setup_component(
         hass, "person", {"person": [{"id": "alice", "name": "Alice"}]}
     )
