@@ -130,11 +130,11 @@ class ParakeyWebhook:
                 type(payload).__name__,
             )
         else:
-            # A task of its own: Home Assistant cancels the handler of a caller
-            # that hangs up, and during start-up delivery waits until
-            # automations listen, which Parakey must not wait for.
-            # In the background: Home Assistant's start-up waits for its
-            # tracked tasks, and this one waits for the start.
+            # A task of its own, so a caller that hangs up (Home Assistant
+            # then cancels this handler) still gets its unlock delivered. A
+            # background one, because during start-up delivery waits until
+            # automations listen, and start-up itself waits for tracked tasks;
+            # Parakey gets its 200 at once then.
             task = self._entry.async_create_background_task(
                 hass,
                 self._delivery.async_ingest([log], SOURCE_WEBHOOK),
