@@ -46,7 +46,8 @@ class Fault:
     """One armed failure for the next public request."""
 
     kind: str
-    retry_after: int = 30
+    # None: a 429 without a Retry-After header.
+    retry_after: int | None = 30
     delay: float = 30.0
 
 
@@ -151,7 +152,12 @@ class ParakeySimulator:
         return [self.place.render(log) for log in self.place.logs]
 
     def inject_fault(
-        self, kind: str, count: int = 1, *, retry_after: int = 30, delay: float = 30.0
+        self,
+        kind: str,
+        count: int = 1,
+        *,
+        retry_after: int | None = 30,
+        delay: float = 30.0,
     ) -> None:
         """Make the next ``count`` public requests fail as ``kind``."""
         if kind not in FAULT_KINDS:
@@ -277,7 +283,8 @@ class ParakeySimulator:
                 return self._plain(500, {"message": "Internal Server Error"})
             case "rate_limit":
                 response = self._plain(429, {"message": "Too Many Requests"})
-                response.headers["Retry-After"] = str(fault.retry_after)
+                if fault.retry_after is not None:
+                    response.headers["Retry-After"] = str(fault.retry_after)
                 return response
             case "unauthorized":
                 return self._plain(401, {"message": "Unauthorized"})
@@ -419,7 +426,9 @@ class ParakeySimulator:
             self.inject_fault(
                 str(data.get("kind")),
                 int(data.get("count", 1)),
-                retry_after=int(data.get("retry_after", 30)),
+                retry_after=(
+                    None if (wait := data.get("retry_after", 30)) is None else int(wait)
+                ),
                 delay=float(data.get("delay", 30.0)),
             )
         except (TypeError, ValueError) as err:

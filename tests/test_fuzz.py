@@ -18,7 +18,7 @@ import pytest
 
 from custom_components.parakey.api import EventLog
 from custom_components.parakey.api.models import parse_list
-from custom_components.parakey.webhook import ParakeyWebhook
+from custom_components.parakey.webhook import WebhookEndpoint
 from custom_components.parakey.webhook_url import authorization_value
 
 USERNAME, PASSWORD = "ha-fuzz", "Pa55-w0rd_fuzz"
@@ -112,7 +112,7 @@ class FakeContent:
         return piece
 
 
-def call(handler: ParakeyWebhook, body: bytes, auth: str | None) -> int:
+def call(handler: WebhookEndpoint, body: bytes, auth: str | None) -> int:
     headers = {} if auth is None else {"Authorization": auth}
     request = SimpleNamespace(
         headers=headers,
@@ -134,7 +134,7 @@ def call(handler: ParakeyWebhook, body: bytes, auth: str | None) -> int:
     return response.status
 
 
-def make_handler() -> tuple[ParakeyWebhook, FakeDelivery]:
+def make_handler() -> tuple[WebhookEndpoint, FakeDelivery]:
     fake = FakeDelivery()
     entry = SimpleNamespace(
         data={"webhook_username": USERNAME, "webhook_password": PASSWORD},
@@ -142,7 +142,7 @@ def make_handler() -> tuple[ParakeyWebhook, FakeDelivery]:
             coro
         ),
     )
-    return ParakeyWebhook(entry, fake, fake), fake  # type: ignore[arg-type]
+    return WebhookEndpoint(None, entry, fake, fake), fake  # type: ignore[arg-type]
 
 
 credentials = st.one_of(

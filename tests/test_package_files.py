@@ -60,7 +60,7 @@ def test_every_translation_key_in_code_has_a_string() -> None:
     code = "\n".join(path.read_text() for path in INTEGRATION.glob("*.py"))
     for key in re.findall(r'translation_key="(\w+)"', code):
         assert any(f".{key}." in f".{name}" for name in STRINGS), key
-    for key in ("invalid_auth", "rate_limited", "update_failed"):
+    for key in ("invalid_auth", "rate_limited", "request_failed"):
         assert f"exceptions.{key}.message" in STRINGS
 
 

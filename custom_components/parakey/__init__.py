@@ -1,14 +1,18 @@
-"""The Parakey integration: every unlock of a Parakey door as a Home Assistant event."""
+"""The Parakey integration: every unlock of a Parakey door as a Home Assistant event.
+
+This module is where an entry is assembled. ``async_setup_entry`` builds every
+piece (client, store, doors, people, delivery, poller, coordinator, counter,
+webhook) and wires them; ``entry.runtime_data`` holds them side by side, and
+no piece reaches a sibling through another. A new feature is built here too,
+registers its own section of the entry's store, and is reached through
+``runtime_data``. ``async_apply_options`` re-wires changed options in place,
+so saving the options never reloads the entry (no entity goes unavailable).
+"""
 
 from __future__ import annotations
 
-from homeassistant.const import (
-    CONF_ACCESS_TOKEN,
-    CONF_WEBHOOK_ID,
-    EVENT_CORE_CONFIG_UPDATE,
-    Platform,
-)
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.const import CONF_ACCESS_TOKEN, CONF_WEBHOOK_ID, Platform
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
@@ -19,7 +23,7 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 
 from .activity import DailyUnlockCounter
-from .api import DEFAULT_BASE_URL, ParakeyClient, Place
+from .api import DEFAULT_BASE_URL, EventLogPoller, ParakeyClient, Place
 from .const import (
     CONF_BASE_URL,
     CONF_CLOUDHOOK_URL,
@@ -31,17 +35,16 @@ from .const import (
 )
 from .coordinator import ParakeyCoordinator
 from .data import ParakeyConfigEntry, ParakeyRuntimeData
-from .issues import (
-    async_clear_all,
-    async_clear_webhook_issues,
-    async_update_webhook_url_issue,
-)
-from .models import door_entity_unique_id
+from .delivery import UnlockDelivery
+from .doors import DoorDirectory
+from .identifiers import door_id_of_device
+from .issues import async_clear_all
+from .people import PeopleDirectory, links_from_options
 from .services import async_setup_services
-from .storage import ParakeyStore
-from .webhook import async_setup_webhook
+from .storage import ParakeyStore, async_remove_store
+from .webhook import WebhookEndpoint
 from .webhook_monitor import WebhookMonitor
-from .webhook_url import async_delete_cloudhook, async_resolve_url
+from .webhook_url import async_delete_cloudhook
 
 PLATFORMS: list[Platform] = [Platform.DEVICE_TRACKER, Platform.EVENT, Platform.SENSOR]
 # Per-door sensors of 0.1 whose facts the event entity carries now.
@@ -56,7 +59,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> bool:
-    """Set up one Parakey place."""
+    """Build and wire the pieces of one Parakey place."""
     client = ParakeyClient(
         async_get_clientsession(hass),
         entry.data[CONF_ACCESS_TOKEN],
@@ -65,56 +68,64 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> b
     )
     store = ParakeyStore(hass, entry.entry_id)
     await store.async_load()
-    coordinator = ParakeyCoordinator(hass, entry, client, store)
+    doors = DoorDirectory(hass, entry, store)
+    people = PeopleDirectory(store, links_from_options(entry.options))
+    delivery = UnlockDelivery(hass, entry, store, doors, people)
+    poller = EventLogPoller(client, delivery.seen)
+    coordinator = ParakeyCoordinator(
+        hass, entry, client, poller, doors, delivery, store
+    )
     await coordinator.async_prepare()
-    activity = DailyUnlockCounter(hass, store)
-    entry.async_on_unload(
-        coordinator.delivery.async_add_listener(activity.async_on_unlock)
-    )
-    entry.async_on_unload(activity.async_start())
+    counter = DailyUnlockCounter(hass, store)
+    monitor = WebhookMonitor(hass, entry, store)
+    endpoint = WebhookEndpoint(hass, entry, delivery, monitor)
     entry.runtime_data = ParakeyRuntimeData(
-        coordinator=coordinator, store=store, activity=activity
+        client=client,
+        store=store,
+        doors=doors,
+        people=people,
+        delivery=delivery,
+        coordinator=coordinator,
+        counter=counter,
+        monitor=monitor,
+        webhook=endpoint,
     )
+    # Unload callbacks run last-in first-out: the store is saved after the rest.
     entry.async_on_unload(store.async_save)
-    _async_remove_old_sensors(hass, coordinator)
-    _async_adopt_place_unique_id(hass, entry, coordinator.doors.place)
+    entry.async_on_unload(delivery.async_add_listener(counter.async_on_unlock))
+    entry.async_on_unload(counter.async_start())
+    entry.async_on_unload(endpoint.async_disable)
+    _async_adopt_place_unique_id(hass, entry, doors.place)
     entry.async_on_unload(
-        coordinator.doors.async_add_place_listener(
+        doors.async_add_place_listener(
             lambda place: _async_adopt_place_unique_id(hass, entry, place)
         )
     )
-
-    if entry.options.get(CONF_WEBHOOK_ENABLED):
-        monitor = WebhookMonitor(hass, entry, store)
-        entry.runtime_data.webhook = monitor
-        entry.async_on_unload(
-            coordinator.delivery.async_add_listener(monitor.async_on_unlock)
-        )
-        await async_setup_webhook(hass, entry, coordinator.delivery, monitor)
-
-        async def recheck_url(_: Event) -> None:
-            # The repair issue about the URL clears once the user fixes it.
-            resolved = await async_resolve_url(hass, entry.data[CONF_WEBHOOK_ID])
-            async_update_webhook_url_issue(hass, entry, resolved.problem)
-
-        entry.async_on_unload(
-            hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, recheck_url)
-        )
-    else:
-        async_clear_webhook_issues(hass, entry)
-
+    await async_apply_options(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
     # After a restart the first poll (and any webhook retry) delivers the
     # unlocks of the downtime: wait until Home Assistant has started, so
     # automations are listening.
     async def start_polling(_: HomeAssistant) -> None:
-        coordinator.delivery.started.set()
+        delivery.started.set()
         entry.async_on_unload(coordinator.async_keep_polling())
         await coordinator.async_refresh()
 
     entry.async_on_unload(async_at_started(hass, start_polling))
     return True
+
+
+async def async_apply_options(hass: HomeAssistant, entry: ParakeyConfigEntry) -> None:
+    """Make the entry follow its options (and webhook credentials) in place."""
+    runtime = entry.runtime_data
+    runtime.coordinator.async_apply_options()
+    runtime.people.async_set_links(links_from_options(entry.options))
+    if entry.options.get(CONF_WEBHOOK_ENABLED) and CONF_WEBHOOK_ID in entry.data:
+        await runtime.webhook.async_enable()
+    else:
+        runtime.webhook.async_disable()
+    runtime.options_applied.notify()
 
 
 @callback
@@ -132,19 +143,6 @@ def _async_adopt_place_unique_id(
     )
 
 
-@callback
-def _async_remove_old_sensors(
-    hass: HomeAssistant, coordinator: ParakeyCoordinator
-) -> None:
-    """Remove the 0.1 per-door sensors from the registry, so none is orphaned."""
-    registry = er.async_get(hass)
-    for door_id in coordinator.doors.doors:
-        for key in REMOVED_DOOR_SENSORS:
-            unique_id = door_entity_unique_id(door_id, key)
-            if entity_id := registry.async_get_entity_id("sensor", DOMAIN, unique_id):
-                registry.async_remove(entity_id)
-
-
 async def async_migrate_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> bool:
     """Bring an entry written by an older version up to date."""
     if entry.version > 1:
@@ -154,19 +152,29 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) ->
         # webhook id; it is now looked up from the id each time.
         data = {k: v for k, v in entry.data.items() if k != CONF_CLOUDHOOK_URL}
         hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
+    if entry.minor_version < 3:
+        # 0.2 removed the per-door sensors of 0.1; none may stay orphaned.
+        registry = er.async_get(hass)
+        for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+            if entity.domain == Platform.SENSOR and entity.unique_id.endswith(
+                tuple(f"-{key}" for key in REMOVED_DOOR_SENSORS)
+            ):
+                registry.async_remove(entity.entity_id)
+        hass.config_entries.async_update_entry(entry, minor_version=3)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> bool:
-    """Unload a config entry; the coordinator and store shut down on their own."""
+    """Unload the platforms; every piece was set to stop with the entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> None:
-    """Clean up what lives outside the entry: cloudhook and repair issues."""
+    """Clean up what outlives an entry: cloudhook, repair issues, stored state."""
     if CONF_WEBHOOK_ID in entry.data:
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
     async_clear_all(hass, entry)
+    await async_remove_store(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(
@@ -176,14 +184,12 @@ async def async_remove_config_entry_device(
 
     A removed door comes back if it unlocks again.
     """
-    coordinator = entry.runtime_data.coordinator
-    door_id = coordinator.doors.door_id_of_device(device)
+    door_id = door_id_of_device(device.identifiers)
     if door_id is None:
         return False  # the place's own device
-    listed = await coordinator.async_listed_door_ids()
+    runtime = entry.runtime_data
+    listed = await runtime.coordinator.async_listed_door_ids()
     if listed is not None and door_id in listed:
         return False
-    coordinator.doors.async_remove(door_id)
-    coordinator.async_update_listeners()
-    entry.runtime_data.store.async_schedule_save()
+    runtime.doors.async_remove(door_id)
     return True

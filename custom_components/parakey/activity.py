@@ -15,8 +15,9 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_point_in_time
 from homeassistant.util import dt as dt_util
 
-from .models import Unlock
+from .listeners import Listeners
 from .storage import ParakeyStore
+from .unlock import Unlock
 
 SECTION = "daily_unlocks"
 
@@ -30,7 +31,7 @@ class DailyUnlockCounter:
         self._store = store
         self._day = dt_util.now().date()
         self._counts: dict[str, int] = {}
-        self._listeners: list[Callable[[str | None], None]] = []
+        self._listeners: Listeners[str | None] = Listeners()
         self._cancel_midnight: CALLBACK_TYPE | None = None
         stored = store.section(SECTION)
         if isinstance(stored, dict) and stored.get("date") == self._day.isoformat():
@@ -60,8 +61,7 @@ class DailyUnlockCounter:
         self, listener: Callable[[str | None], None]
     ) -> CALLBACK_TYPE:
         """Call ``listener`` with the door whose count changed (None: all, midnight)."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        return self._listeners.add(listener)
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
@@ -97,8 +97,7 @@ class DailyUnlockCounter:
 
     def _changed(self, door_id: str | None) -> None:
         self._store.async_schedule_save()
-        for listener in list(self._listeners):
-            listener(door_id)
+        self._listeners.notify(door_id)
 
     def _schedule_midnight(self) -> None:
         midnight = dt_util.start_of_local_day(self._day + timedelta(days=1))

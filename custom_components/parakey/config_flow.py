@@ -93,7 +93,7 @@ class ParakeyConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a Parakey place with the token of a manual integration."""
 
     VERSION = 1
-    MINOR_VERSION = 2
+    MINOR_VERSION = 3
 
     async def _async_validate(
         self, user_input: dict[str, Any], errors: dict[str, str]

@@ -1,8 +1,13 @@
 """The poll coordinator: asks Parakey for new unlocks and learns the doors.
 
 It runs the ETag poll flow (``api.EventLogPoller``) on the interval, hands
-what it finds to the one delivery path, and commits the poll position only
-after delivery. Its data is the set of doors, which the platforms follow.
+what it finds to the one delivery path, and moves the poll position on only
+after delivery. It polls and discovers doors, nothing else: set-up builds
+the pieces it uses and hands them in.
+
+A ``429`` is not a failure: Parakey only asks for time, so the coordinator
+waits as long as asked and stays successful; the door entities never go
+unavailable for it (see ``can_deliver``).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from .api import (
 )
 from .const import (
     CONF_POLL_INTERVAL,
+    CONF_WEBHOOK_ENABLED,
     DEFAULT_POLL_INTERVAL,
     DOMAIN,
     DOOR_DISCOVERY_MAX_PAGES,
@@ -40,9 +46,8 @@ from .const import (
 )
 from .delivery import UnlockDelivery
 from .doors import DoorDirectory
+from .failures import retry_after_seconds, translated
 from .issues import async_update_rate_limited_issue
-from .models import ParakeyData
-from .people import PeopleDirectory, links_from_options
 from .storage import ParakeyStore
 
 if TYPE_CHECKING:
@@ -50,32 +55,14 @@ if TYPE_CHECKING:
 
 # Polls refused with 429 in a row before the user is told (a repair issue).
 RATE_LIMIT_ISSUE_AFTER = 3
-
-
-def map_client_error(err: ParakeyError) -> HomeAssistantError:
-    """The Home Assistant exception for a client error, translated."""
-    if isinstance(err, ParakeyAuthError):
-        return ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="invalid_auth"
-        )
-    if isinstance(err, ParakeyRateLimitedError):
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="rate_limited",
-            translation_placeholders={"seconds": str(int(err.retry_after or 0))},
-        )
-    return UpdateFailed(
-        translation_domain=DOMAIN,
-        translation_key="update_failed",
-        translation_placeholders={"error": str(err)},
-    )
+POLLER_SECTION = "poller"
 
 
 def _keep_polling() -> None:
     """A listener that only keeps the poll schedule alive."""
 
 
-class ParakeyCoordinator(DataUpdateCoordinator[ParakeyData]):
+class ParakeyCoordinator(DataUpdateCoordinator[None]):
     """Polls one Parakey place; every log it finds goes to ``delivery``."""
 
     config_entry: ParakeyConfigEntry
@@ -85,53 +72,74 @@ class ParakeyCoordinator(DataUpdateCoordinator[ParakeyData]):
         hass: HomeAssistant,
         entry: ParakeyConfigEntry,
         client: ParakeyClient,
+        poller: EventLogPoller,
+        doors: DoorDirectory,
+        delivery: UnlockDelivery,
         store: ParakeyStore,
     ) -> None:
-        """Set up; nothing is read or requested until ``async_prepare``."""
-        self._interval = timedelta(
-            seconds=entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)
-        )
+        """Poll with ``poller``; the coordinator owns the stored poll position."""
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {entry.title}",
-            update_interval=self._interval,
+            update_interval=self.configured_interval(entry),
+            # Coordinator data carries nothing: listeners hear of failures and
+            # recoveries only, never of a successful poll.
             always_update=False,
         )
         self.client = client
-        self.poller = EventLogPoller(client)
-        self.doors = DoorDirectory(hass, entry)
-        self.people = PeopleDirectory(store, links_from_options(entry.options))
-        self.delivery = UnlockDelivery(
-            hass, entry, self.poller, self.doors, self.people
-        )
+        self._poller = poller
+        self._doors = doors
+        self._delivery = delivery
         self._store = store
         self._rate_limited_polls = 0
-        self.data = ParakeyData()
-        store.async_add_section("poller", lambda: self.poller.state.as_dict())
-        store.async_add_section("place", lambda: self.doors.as_dict()["place"])
-        store.async_add_section("doors", lambda: self.doors.as_dict()["doors"])
+        self.auth_failed = False
+        poller.state = PollerState.from_dict(store.section(POLLER_SECTION))
+        store.async_add_section(POLLER_SECTION, lambda: poller.state.as_dict())
+
+    @staticmethod
+    def configured_interval(entry: ParakeyConfigEntry) -> timedelta:
+        """The poll interval the options ask for."""
+        return timedelta(
+            seconds=entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)
+        )
+
+    @property
+    def poll_state(self) -> PollerState:
+        """Where polling stands (for diagnostics)."""
+        return self._poller.state
+
+    @property
+    def can_deliver(self) -> bool:
+        """Whether unlocks can still arrive: what door entities' availability is.
+
+        A poll that failed is retried, and a webhook delivers without polling,
+        so only a refused token with the webhook off stops every unlock.
+        """
+        return not self.auth_failed or bool(
+            self.config_entry.options.get(CONF_WEBHOOK_ENABLED)
+        )
+
+    @callback
+    def async_apply_options(self) -> None:
+        """Take a changed poll interval now (unless Parakey asked to wait)."""
+        if not self._rate_limited_polls:
+            self.update_interval = self.configured_interval(self.config_entry)
 
     async def async_prepare(self) -> None:
-        """Restore the poll position and doors, then ask Parakey for the doors.
+        """Ask Parakey for the place and the doors before anything is set up.
 
         Raises what tells Home Assistant to retry set-up or ask for a token.
         """
-        store = self._store
-        self.poller.state = PollerState.from_dict(store.section("poller"))
-        self.doors.async_restore(store.section("place"), store.section("doors"))
         try:
             await self._async_discover_doors()
         except ParakeyAuthError as err:
-            raise map_client_error(err) from err
-        except ParakeyError as err:
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={"error": str(err)},
+            raise translated(
+                err, self.config_entry.title, ConfigEntryAuthFailed
             ) from err
-        self.data = ParakeyData(doors=dict(self.doors.doors))
+        except ParakeyError as err:
+            raise translated(err, self.config_entry.title, ConfigEntryNotReady) from err
 
     @callback
     def async_keep_polling(self) -> CALLBACK_TYPE:
@@ -148,20 +156,18 @@ class ParakeyCoordinator(DataUpdateCoordinator[ParakeyData]):
         try:
             doors = await self.client.list_doors()
         except ParakeyError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="cannot_check_doors"
-            ) from err
+            raise translated(err, self.config_entry.title, HomeAssistantError) from err
         return None if doors is None else {door.id for door in doors}
 
     async def _async_discover_doors(self) -> None:
         """Learn doors from ``/devices``, else from the last 30 days of logs."""
         places = await self.client.list_places()
         if places:
-            self.doors.async_set_place(places[0])
+            self._doors.async_set_place(places[0])
         doors = await self.client.list_doors()
-        if doors is None and not self.doors.doors:
+        if doors is None and not self._doors.doors:
             doors = await self._async_doors_from_history()
-        if new := self.doors.async_update(doors or []):
+        if new := self._doors.async_update(doors or []):
             LOGGER.debug("Found %s door(s) at setup", len(new))
 
     async def _async_doors_from_history(self) -> list[Door]:
@@ -177,46 +183,63 @@ class ParakeyCoordinator(DataUpdateCoordinator[ParakeyData]):
             for log in page.logs:
                 if door := log.door:
                     doors.setdefault(door.id, door)
-                if (place := log.place) and self.doors.place is None:
-                    self.doors.async_set_place(place)
+                if (place := log.place) and self._doors.place is None:
+                    self._doors.async_set_place(place)
             if page.item_count < 100:
                 break
         return list(doors.values())
 
-    async def _async_update_data(self) -> ParakeyData:
+    async def _async_update_data(self) -> None:
         try:
-            result = await self.poller.poll()
+            result = await self._poller.poll()
         except ParakeyRateLimitedError as err:
             self._async_back_off(err)
-            raise map_client_error(err) from err
+            return
+        except ParakeyAuthError as err:
+            self.auth_failed = True
+            raise translated(
+                err, self.config_entry.title, ConfigEntryAuthFailed
+            ) from err
         except ParakeyError as err:
-            raise map_client_error(err) from err
+            raise translated(err, self.config_entry.title, UpdateFailed) from err
+        self.auth_failed = False
         self._async_back_off(None)
         if result.logs:
-            await self.delivery.async_ingest(result.logs, SOURCE_POLL)
-        self.poller.commit(result)
+            await self._delivery.async_ingest(result.logs, SOURCE_POLL)
+        self._delivery.async_mark_seen(result.baseline_ids)
+        self._poller.commit(result)
         if not result.not_modified:
             self._store.async_schedule_save()
-        return ParakeyData(doors=dict(self.doors.doors))
 
     @callback
     def _async_back_off(self, err: ParakeyRateLimitedError | None) -> None:
-        """Slow down while Parakey answers 429; tell the user if it lasts.
+        """Wait as long as Parakey asks; say so once, and in a repair if it lasts.
 
         ``UpdateFailed(retry_after=)`` does the same on newer Home Assistant,
-        but 2025.4 lacks it, so the interval itself stretches.
+        but 2025.4 lacks it, and a 429 is no failure: the interval stretches.
         """
         if err is None:
             if self._rate_limited_polls:
-                LOGGER.info("Parakey accepts requests again; normal interval")
+                LOGGER.info("Parakey accepts requests again; normal poll interval")
                 self._rate_limited_polls = 0
-                self.update_interval = self._interval
+                self.update_interval = self.configured_interval(self.config_entry)
                 async_update_rate_limited_issue(self.hass, self.config_entry, None)
             return
-        wait = timedelta(seconds=err.retry_after or 0)
-        self.update_interval = max(self._interval, wait)
+        wait = retry_after_seconds(err)
+        self.update_interval = max(
+            self.configured_interval(self.config_entry), timedelta(seconds=wait)
+        )
         self._rate_limited_polls += 1
+        if self._rate_limited_polls == 1:
+            LOGGER.warning(
+                "Parakey asked Home Assistant to slow down (429); next poll of %s in "
+                "%s seconds. Unlocks are not lost, only later by poll",
+                self.config_entry.title,
+                int(self.update_interval.total_seconds()),
+            )
         if self._rate_limited_polls >= RATE_LIMIT_ISSUE_AFTER:
             async_update_rate_limited_issue(
-                self.hass, self.config_entry, int(wait.total_seconds())
+                self.hass,
+                self.config_entry,
+                int(self.update_interval.total_seconds()),
             )

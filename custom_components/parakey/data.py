@@ -1,24 +1,41 @@
-"""The runtime data of one entry, and the entry's type."""
+"""The runtime data of one entry: every piece set-up built, side by side."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 
-from .activity import DailyUnlockCounter
-from .coordinator import ParakeyCoordinator
-from .storage import ParakeyStore
-from .webhook_monitor import WebhookMonitor
+from .listeners import Listeners
+
+if TYPE_CHECKING:
+    from .activity import DailyUnlockCounter
+    from .api import ParakeyClient
+    from .coordinator import ParakeyCoordinator
+    from .delivery import UnlockDelivery
+    from .doors import DoorDirectory
+    from .people import PeopleDirectory
+    from .storage import ParakeyStore
+    from .webhook import WebhookEndpoint
+    from .webhook_monitor import WebhookMonitor
 
 type ParakeyConfigEntry = ConfigEntry[ParakeyRuntimeData]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class ParakeyRuntimeData:
-    """Everything set up for one Parakey place."""
+    """Everything set up for one Parakey place (built in ``async_setup_entry``)."""
 
-    coordinator: ParakeyCoordinator
+    client: ParakeyClient
     store: ParakeyStore
-    activity: DailyUnlockCounter
-    webhook: WebhookMonitor | None = None
+    doors: DoorDirectory
+    people: PeopleDirectory
+    delivery: UnlockDelivery
+    coordinator: ParakeyCoordinator
+    counter: DailyUnlockCounter
+    monitor: WebhookMonitor
+    webhook: WebhookEndpoint
+    # Told after the options changed and were applied (platforms that add or
+    # remove entities by option listen here).
+    options_applied: Listeners[[]] = field(default_factory=Listeners)

@@ -5,33 +5,39 @@ id before anything can yield (so a push and a poll racing for the same log
 cannot both deliver it), orders the batch by ``createdAt``, learns new doors,
 fires ``parakey_unlock`` and tells the listeners: the door's entities and
 whatever else follows unlocks (webhook monitoring, people, counters).
+
+Delivery owns the memory of handed-on ids (``SeenLogs``): it is the only
+writer, and it schedules the save of its own store section.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 import dataclasses
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from .api import Door, EventLog, EventLogPoller
+from .api import EventLog, SeenLogs
 from .const import (
     CONF_MAX_EVENT_AGE,
     DEFAULT_MAX_EVENT_AGE,
     EVENT_UNLOCK,
     INGEST_CHUNK,
     LOGGER,
-    NEW_DOOR_ENTITY_TIMEOUT,
     RECENT_LOGS,
 )
 from .doors import DoorDirectory
-from .models import Unlock
+from .listeners import Listeners
 from .people import PeopleDirectory
+from .storage import ParakeyStore
+from .unlock import Unlock
+
+SECTION = "seen"
 
 type UnlockListener = Callable[[Unlock], None]
 
@@ -43,22 +49,21 @@ class UnlockDelivery:
         self,
         hass: HomeAssistant,
         entry: ConfigEntry,
-        poller: EventLogPoller,
+        store: ParakeyStore,
         doors: DoorDirectory,
         people: PeopleDirectory,
     ) -> None:
-        """Deliver into ``hass``; ``poller`` remembers which ids were seen."""
+        """Restore the handed-on ids; deliver into ``hass``."""
         self._hass = hass
         self._entry = entry
-        self._poller = poller
+        self._store = store
         self._doors = doors
         self._people = people
+        self.seen = SeenLogs.from_dict(store.section(SECTION))
+        store.async_add_section(SECTION, self.seen.as_dict)
         self._lock = asyncio.Lock()
-        self._door_listeners: dict[str, list[UnlockListener]] = {}
-        self._listeners: list[UnlockListener] = []
-        # Set by a door's event entity when it subscribes; ingest waits for
-        # it, so the first unlock of a new door reaches (and names) its entity.
-        self._entity_ready: dict[str, asyncio.Event] = {}
+        self._door_listeners: dict[str, Listeners[Unlock]] = {}
+        self._listeners: Listeners[Unlock] = Listeners()
         self.recent: deque[Unlock] = deque(maxlen=RECENT_LOGS)
         # Automations attach their triggers once Home Assistant has started;
         # an unlock fired before that (a webhook retry during start-up) would
@@ -76,28 +81,31 @@ class UnlockDelivery:
         self, door_id: str, listener: UnlockListener
     ) -> CALLBACK_TYPE:
         """Call ``listener`` with every unlock of ``door_id``."""
-        listeners = self._door_listeners.setdefault(door_id, [])
-        listeners.append(listener)
-        if ready := self._entity_ready.get(door_id):
-            ready.set()
-        return lambda: listeners.remove(listener)
+        return self._door_listeners.setdefault(door_id, Listeners()).add(listener)
 
     @callback
     def async_add_listener(self, listener: UnlockListener) -> CALLBACK_TYPE:
-        """Call ``listener`` with every unlock, after it was fired."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        """Call ``listener`` with every unlock, after the door's own listeners."""
+        return self._listeners.add(listener)
+
+    @callback
+    def async_mark_seen(self, ids: Mapping[str, datetime]) -> None:
+        """Remember ids that must never be delivered (history before the start)."""
+        if ids:
+            self.seen.mark_ids(ids)
+            self._store.async_schedule_save()
 
     async def async_ingest(self, logs: Iterable[EventLog], source: str) -> int:
         """Deliver every log not delivered before; return how many were new."""
         await self.started.wait()
         async with self._lock:
-            fresh = {log.id: log for log in logs if self._poller.is_new(log)}
+            fresh = {log.id: log for log in logs if self.seen.is_new(log)}
             if not fresh:
                 return 0
             ordered = sorted(fresh.values(), key=lambda log: (log.created_at, log.id))
-            self._poller.mark_seen(ordered)
-            await self._async_learn(ordered)
+            self.seen.mark(ordered)
+            self._store.async_schedule_save()
+            self._learn(ordered)
             for index, log in enumerate(ordered, 1):
                 self._deliver(log, source)
                 if index % INGEST_CHUNK == 0:
@@ -148,42 +156,30 @@ class UnlockDelivery:
         )
         self.recent.append(unlock)
         self._people.async_note(unlock)
-        listeners = [*self._door_listeners.get(log.door_id or "", ()), *self._listeners]
-        for listener in listeners:
-            try:
-                listener(unlock)
-            except Exception:  # noqa: BLE001
-                # The batch's ids are already claimed: an error escaping here
-                # would lose the unlocks after this one for good.
-                LOGGER.exception("Error delivering unlock %s", log.id)
+        # The batch's ids are already claimed: a listener that raises is logged
+        # by ``Listeners`` and must not lose the unlocks after this one.
+        if door_listeners := self._door_listeners.get(log.door_id or ""):
+            door_listeners.notify(unlock)
+        self._listeners.notify(unlock)
 
-    async def _async_learn(self, logs: list[EventLog]) -> None:
-        """Learn the place and new doors; wait for the new doors' entities."""
+    @callback
+    def _learn(self, logs: list[EventLog]) -> None:
+        """Learn the place and new doors before their first unlock is fired.
+
+        Platforms add a new door's entities from the doors listener, and Home
+        Assistant adds them eagerly: the entity has subscribed (and the
+        registry names it) before this returns, so the first unlock reaches it.
+        """
         if place := next((log.place for log in logs if log.place), None):
             self._doors.async_set_place(place)
-        seen: dict[str, Door] = {}
-        for log in logs:
-            if (door := log.door) and door.id not in self._doors:
-                seen.setdefault(door.id, door)
-        if not seen:
-            return
-        LOGGER.info(
-            "New Parakey door(s): %s", ", ".join(d.name or d.id for d in seen.values())
-        )
-        waiting = [
-            self._entity_ready.setdefault(door_id, asyncio.Event())
-            for door_id in seen
-            if self._doors.watched and not self._entry.pref_disable_new_entities
-        ]
-        self._doors.async_update(seen.values())
-        if not waiting:
-            return
-        try:
-            async with asyncio.timeout(NEW_DOOR_ENTITY_TIMEOUT):
-                for ready in waiting:
-                    await ready.wait()
-        except TimeoutError:
-            LOGGER.warning("Entities of new door(s) were not ready in time")
-        finally:
-            for door_id in seen:
-                self._entity_ready.pop(door_id, None)
+        new = {
+            door.id: door
+            for log in logs
+            if (door := log.door) and door.id not in self._doors
+        }
+        if new:
+            LOGGER.info(
+                "New Parakey door(s): %s",
+                ", ".join(door.name or door.id for door in new.values()),
+            )
+            self._doors.async_update(new.values())

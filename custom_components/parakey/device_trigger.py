@@ -20,7 +20,7 @@ from homeassistant.helpers.typing import ConfigType
 import voluptuous as vol
 
 from .const import DOMAIN, EVENT_TYPE_UNLOCKED, EVENT_UNLOCK
-from .models import PLACE_IDENTIFIER_PREFIX
+from .identifiers import door_id_of_device, parakey_id_of_device
 from .people import person_names
 
 TRIGGER_ANY_DOOR = "any_door_unlocked"
@@ -35,13 +35,8 @@ TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
 )
 
 
-def _parakey_id(device: dr.DeviceEntry) -> str | None:
-    return next((i for d, i in device.identifiers if d == DOMAIN), None)
-
-
 def _trigger_type(device: dr.DeviceEntry) -> str:
-    parakey_id = _parakey_id(device) or ""
-    if parakey_id.startswith(PLACE_IDENTIFIER_PREFIX):
+    if door_id_of_device(device.identifiers) is None:
         return TRIGGER_ANY_DOOR
     return EVENT_TYPE_UNLOCKED
 
@@ -51,7 +46,7 @@ async def async_get_triggers(
 ) -> list[dict[str, Any]]:
     """Offer "Door unlocked" on doors and "Any door unlocked" on the place."""
     device = dr.async_get(hass).async_get(device_id)
-    if device is None or _parakey_id(device) is None:
+    if device is None or parakey_id_of_device(device.identifiers) is None:
         return []
     return [
         {
@@ -85,7 +80,7 @@ async def async_get_trigger_capabilities(
     choices: dict[str, str] = {}
     if entry is not None and entry.state is ConfigEntryState.LOADED:
         persons = person_names(hass)
-        people = entry.runtime_data.coordinator.people
+        people = entry.runtime_data.people
         for user in people.users.values():
             person = persons.get(people.person_of(user.user_id) or "")
             shown = person and person.casefold() != user.label.casefold()

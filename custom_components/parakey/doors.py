@@ -16,55 +16,55 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .api import Door, Place
 from .const import DOMAIN
-from .models import (
-    PLACE_IDENTIFIER_PREFIX,
-    door_device_info,
-    place_device_info,
-    unlock_entity_unique_id,
-)
+from .identifiers import door_device_info, place_device_info, unlock_entity_unique_id
+from .listeners import Listeners
+from .storage import ParakeyStore
 
-type DoorsListener = Callable[[list[Door]], None]
-type PlaceListener = Callable[[Place], None]
+PLACE_SECTION = "place"
+DOORS_SECTION = "doors"
 
 
 class DoorDirectory:
     """Known doors and the place, as stored and as registered devices."""
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
-        """Start empty; ``restore`` and ``async_add`` fill it."""
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry, store: ParakeyStore
+    ) -> None:
+        """Restore the stored doors and place and register their devices."""
         self._hass = hass
         self._entry = entry
+        self._store = store
         self._doors: dict[str, Door] = {}
         self._device_ids: dict[str, str] = {}
         self.place: Place | None = None
-        self._door_listeners: list[DoorsListener] = []
-        self._place_listeners: list[PlaceListener] = []
+        self._door_listeners: Listeners[list[Door]] = Listeners()
+        self._place_listeners: Listeners[Place] = Listeners()
+        self._async_restore(store.section(PLACE_SECTION), store.section(DOORS_SECTION))
+        store.async_add_section(PLACE_SECTION, self._dump_place)
+        store.async_add_section(DOORS_SECTION, self._dump_doors)
 
     @property
     def doors(self) -> dict[str, Door]:
         """Known doors by id."""
         return self._doors
 
-    @property
-    def watched(self) -> bool:
-        """Whether platforms listen for new doors (they add their entities)."""
-        return bool(self._door_listeners)
-
     def __contains__(self, door_id: object) -> bool:
         """Whether the door is known."""
         return door_id in self._doors
 
     @callback
-    def async_add_doors_listener(self, listener: DoorsListener) -> CALLBACK_TYPE:
+    def async_add_doors_listener(
+        self, listener: Callable[[list[Door]], None]
+    ) -> CALLBACK_TYPE:
         """Call ``listener`` with doors that appear after it subscribed."""
-        self._door_listeners.append(listener)
-        return lambda: self._door_listeners.remove(listener)
+        return self._door_listeners.add(listener)
 
     @callback
-    def async_add_place_listener(self, listener: PlaceListener) -> CALLBACK_TYPE:
+    def async_add_place_listener(
+        self, listener: Callable[[Place], None]
+    ) -> CALLBACK_TYPE:
         """Call ``listener`` when the place becomes known or is renamed."""
-        self._place_listeners.append(listener)
-        return lambda: self._place_listeners.remove(listener)
+        return self._place_listeners.add(listener)
 
     @callback
     def async_set_place(self, place: Place) -> None:
@@ -73,19 +73,22 @@ class DoorDirectory:
             return
         if place != self.place:
             self.place = place
-            for listener in list(self._place_listeners):
-                listener(place)
+            self._store.async_schedule_save()
+            self._place_listeners.notify(place)
 
     @callback
     def async_update(self, doors: Iterable[Door]) -> list[Door]:
         """Add or rename doors (names change in My Parakey); return the new ones."""
+        doors = list(doors)
         new = [door for door in doors if door.id not in self._doors]
-        for door in doors:
+        changed = [door for door in doors if self._doors.get(door.id) != door]
+        for door in changed:
             self._doors[door.id] = door
-        self._async_register_devices(self._doors.values())
+        if changed:
+            self._async_register_devices(changed)
+            self._store.async_schedule_save()
         if new:
-            for listener in list(self._door_listeners):
-                listener(new)
+            self._door_listeners.notify(new)
         return new
 
     @callback
@@ -93,6 +96,7 @@ class DoorDirectory:
         """Forget a door the user removed; it comes back if it unlocks again."""
         self._doors.pop(door_id, None)
         self._device_ids.pop(door_id, None)
+        self._store.async_schedule_save()
 
     def device_id(self, door_id: str | None) -> str | None:
         """The Home Assistant device of the door."""
@@ -106,17 +110,6 @@ class DoorDirectory:
             "event", DOMAIN, unlock_entity_unique_id(door_id)
         )
 
-    def door_id_of_device(self, device: dr.DeviceEntry) -> str | None:
-        """The Parakey door id of one of this entry's devices (None: the place)."""
-        return next(
-            (
-                i
-                for d, i in device.identifiers
-                if d == DOMAIN and not i.startswith(PLACE_IDENTIFIER_PREFIX)
-            ),
-            None,
-        )
-
     @callback
     def _async_register_devices(self, doors: Iterable[Door]) -> None:
         registry = dr.async_get(self._hass)
@@ -128,16 +121,15 @@ class DoorDirectory:
 
     # ----- storage -----
 
-    def as_dict(self) -> dict[str, Any]:
-        """The stored form (sections ``place`` and ``doors``)."""
+    def _dump_place(self) -> dict[str, Any] | None:
         place = self.place
-        return {
-            "place": {"id": place.id, "name": place.name} if place else None,
-            "doors": [door.as_dict() for door in self._doors.values()],
-        }
+        return {"id": place.id, "name": place.name} if place else None
+
+    def _dump_doors(self) -> list[dict[str, Any]]:
+        return [door.as_dict() for door in self._doors.values()]
 
     @callback
-    def async_restore(self, stored_place: Any, stored_doors: Any) -> None:
+    def _async_restore(self, stored_place: Any, stored_doors: Any) -> None:
         """Restore what ``as_dict`` wrote, tolerating damage."""
         if isinstance(stored_place, dict) and isinstance(stored_place.get("id"), str):
             name = stored_place.get("name")

@@ -10,8 +10,10 @@ from .api import Door, format_datetime
 from .const import EVENT_TYPE_UNLOCKED
 from .coordinator import ParakeyCoordinator
 from .data import ParakeyConfigEntry
+from .delivery import UnlockDelivery
 from .entity import ParakeyDoorEntity, async_add_door_entities
-from .models import UNLOCK_ENTITY_KEY, Unlock
+from .identifiers import UNLOCK_ENTITY_KEY
+from .unlock import Unlock
 
 PARALLEL_UPDATES = 0
 
@@ -28,10 +30,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add an unlock event entity for every door, now and when one appears."""
+    runtime = entry.runtime_data
     async_add_door_entities(
         entry,
         async_add_entities,
-        lambda coordinator, door: [ParakeyUnlockEvent(coordinator, door)],
+        lambda door: [ParakeyUnlockEvent(runtime.coordinator, runtime.delivery, door)],
     )
 
 
@@ -44,19 +47,18 @@ class ParakeyUnlockEvent(ParakeyDoorEntity, EventEntity):
 
     entity_description: EventEntityDescription
 
-    def __init__(self, coordinator: ParakeyCoordinator, door: Door) -> None:
+    def __init__(
+        self, coordinator: ParakeyCoordinator, delivery: UnlockDelivery, door: Door
+    ) -> None:
         """Create the entity of ``door``."""
         super().__init__(coordinator, door, UNLOCK_DESCRIPTION)
-        self._was_available: bool | None = None
+        self._delivery = delivery
 
     async def async_added_to_hass(self) -> None:
         """Subscribe to the door's unlocks."""
         await super().async_added_to_hass()
-        self._was_available = self.available
         self.async_on_remove(
-            self.coordinator.delivery.async_subscribe_door(
-                self.door_id, self._handle_unlock
-            )
+            self._delivery.async_subscribe_door(self.door_id, self._handle_unlock)
         )
 
     @callback
@@ -79,11 +81,3 @@ class ParakeyUnlockEvent(ParakeyDoorEntity, EventEntity):
             },
         )
         self.async_write_ha_state()
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        # Coordinator data holds nothing this entity shows; only write when
-        # availability flips, so a poll never rewrites the last event.
-        if self.available != self._was_available:
-            self._was_available = self.available
-            self.async_write_ha_state()

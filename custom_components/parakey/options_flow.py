@@ -20,6 +20,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from . import async_apply_options
 from .const import (
     CONF_MAX_EVENT_AGE,
     CONF_PEOPLE,
@@ -103,7 +104,7 @@ class ParakeyOptionsFlow(OptionsFlow):
                 CONF_WEBHOOK_ENABLED: bool(user_input[CONF_WEBHOOK_ENABLED]),
             }
             if not self._options[CONF_WEBHOOK_ENABLED]:
-                return self._async_finish()
+                return await self._async_finish()
             self._async_new_credentials(regenerate=False)
             return await self.async_step_webhook()
         options = self.config_entry.options
@@ -133,7 +134,7 @@ class ParakeyOptionsFlow(OptionsFlow):
         """Show what to paste into My Parakey, and what stands in the way."""
         if user_input is not None:
             if not user_input.get(CONF_REGENERATE):
-                return self._async_finish()
+                return await self._async_finish()
             self._async_new_credentials(regenerate=True)
         data = {**self.config_entry.data, **self._credentials}
         webhook_id = data[CONF_WEBHOOK_ID]
@@ -162,7 +163,7 @@ class ParakeyOptionsFlow(OptionsFlow):
         """Link Parakey users to persons, and choose whether unlocks mean home."""
         if self.config_entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="not_loaded")
-        people = self.config_entry.runtime_data.coordinator.people
+        people = self.config_entry.runtime_data.people
         fields = _user_fields(people.users.values())
         if user_input is not None:
             links = {
@@ -176,7 +177,7 @@ class ParakeyOptionsFlow(OptionsFlow):
                 CONF_PRESENCE: bool(user_input[CONF_PRESENCE]),
                 CONF_PRESENCE_MINUTES: int(user_input[CONF_PRESENCE_MINUTES]),
             }
-            return self._async_finish()
+            return await self._async_finish()
         options = self.config_entry.options
         persons = person_names(self.hass)
         suggested: dict[str, Any] = {
@@ -216,18 +217,21 @@ class ParakeyOptionsFlow(OptionsFlow):
             self._credentials[CONF_WEBHOOK_USERNAME] = f"ha-{secrets.token_hex(4)}"
             self._credentials[CONF_WEBHOOK_PASSWORD] = secrets.token_urlsafe(24)
 
-    @callback
-    def _async_finish(self) -> ConfigFlowResult:
-        """Save and reload, so the new options apply without a restart."""
+    async def _async_finish(self) -> ConfigFlowResult:
+        """Save, and make the running entry follow the new options at once.
+
+        No reload: a reload makes every entity unavailable for a moment, which
+        shows in the logbook and flips linked persons. The options are saved
+        here, not only by ``async_create_entry``, so the entry follows them
+        before the flow closes.
+        """
         entry = self.config_entry
-        # Saved here, not only by async_create_entry: the reload starts
-        # eagerly and must read the new options (newer releases' own
-        # OptionsFlowWithReload does the same; 2025.4 lacks it).
         self.hass.config_entries.async_update_entry(
             entry, data={**entry.data, **self._credentials}, options=self._options
         )
-        self.hass.config_entries.async_schedule_reload(entry.entry_id)
         self._unsaved_cloudhook = None
+        if entry.state is ConfigEntryState.LOADED:
+            await async_apply_options(self.hass, entry)
         return self.async_create_entry(data=self._options)
 
     @callback

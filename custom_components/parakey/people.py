@@ -18,8 +18,8 @@ from homeassistant.core import HomeAssistant, callback
 
 from .api import format_datetime, parse_datetime
 from .const import CONF_PEOPLE
-from .models import Unlock
 from .storage import ParakeyStore
+from .unlock import Unlock
 
 SECTION = "people"
 
@@ -44,9 +44,9 @@ class KnownUser:
     def as_dict(self) -> dict[str, Any]:
         """The stored form."""
         data = asdict(self)
-        data["last_unlock"] = (
-            format_datetime(self.last_unlock) if self.last_unlock else None
-        )
+        for key in ("last_unlock", "last_timely_unlock"):
+            value = data[key]
+            data[key] = format_datetime(value) if value else None
         return data
 
     @classmethod
@@ -99,6 +99,11 @@ class PeopleDirectory:
     def users(self) -> dict[str, KnownUser]:
         """Known users by id."""
         return self._users
+
+    @callback
+    def async_set_links(self, links: Mapping[str, str]) -> None:
+        """Take the links the options hold now."""
+        self.links = dict(links)
 
     def person_of(self, user_id: str | None) -> str | None:
         """The person entity linked to ``user_id``, if any."""

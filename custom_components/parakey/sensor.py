@@ -18,14 +18,13 @@ from homeassistant.components.sensor import (
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .activity import DailyUnlockCounter
 from .api import Door
 from .coordinator import ParakeyCoordinator
 from .data import ParakeyConfigEntry
-from .entity import ParakeyDoorEntity, async_add_door_entities
-from .models import place_device_info
+from .entity import ParakeyDoorEntity, ParakeyEntity, async_add_door_entities
+from .identifiers import place_device_info, place_entity_unique_id
 from .webhook_monitor import WebhookMonitor
 
 PARALLEL_UPDATES = 0
@@ -49,15 +48,14 @@ async def async_setup_entry(
     entry: ParakeyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the daily count of every door, and the webhook sensor when it is on."""
-    counter = entry.runtime_data.activity
+    """Add the daily count of every door, and the place's webhook sensor."""
+    runtime = entry.runtime_data
     async_add_door_entities(
         entry,
         async_add_entities,
-        lambda coordinator, door: [UnlocksTodaySensor(coordinator, door, counter)],
+        lambda door: [UnlocksTodaySensor(runtime.coordinator, door, runtime.counter)],
     )
-    if monitor := entry.runtime_data.webhook:
-        async_add_entities([LastWebhookSensor(entry.runtime_data.coordinator, monitor)])
+    async_add_entities([LastWebhookSensor(runtime.coordinator, runtime.monitor)])
 
 
 class UnlocksTodaySensor(ParakeyDoorEntity, SensorEntity):
@@ -104,10 +102,13 @@ class UnlocksTodaySensor(ParakeyDoorEntity, SensorEntity):
         return self._counter.day_started
 
 
-class LastWebhookSensor(CoordinatorEntity[ParakeyCoordinator], SensorEntity):
-    """When the last webhook call arrived, so users can see pushes work."""
+class LastWebhookSensor(ParakeyEntity, SensorEntity):
+    """When the last webhook call arrived, so users can see pushes work.
 
-    _attr_has_entity_name = True
+    It exists with the webhook off too (disabled by default, diagnostic), so
+    switching the webhook needs no reload.
+    """
+
     entity_description = LAST_WEBHOOK
 
     def __init__(
@@ -117,7 +118,7 @@ class LastWebhookSensor(CoordinatorEntity[ParakeyCoordinator], SensorEntity):
         super().__init__(coordinator)
         self._monitor = monitor
         entry = coordinator.config_entry
-        self._attr_unique_id = f"{entry.entry_id}-last_webhook"
+        self._attr_unique_id = place_entity_unique_id(entry.entry_id, "last_webhook")
         self._attr_device_info = place_device_info(entry)
 
     async def async_added_to_hass(self) -> None:

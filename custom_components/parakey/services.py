@@ -40,16 +40,10 @@ from homeassistant.helpers import (
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .api import (
-    ORDER_DESC,
-    EventLog,
-    ParakeyAuthError,
-    ParakeyClient,
-    ParakeyError,
-    ParakeyRateLimitedError,
-)
+from .api import ORDER_DESC, EventLog, ParakeyClient, ParakeyError
 from .const import DOMAIN, LOGGER
 from .data import ParakeyConfigEntry
+from .failures import translated
 
 SERVICE_GET_UNLOCKS: Final = "get_unlocks"
 SOURCE_HISTORY: Final = "history"
@@ -68,8 +62,6 @@ PAGE_SIZE: Final = 100
 # Ten pages: a thousand logs, a day of a busy office, in well under a minute
 # even at Parakey's request timeout; an action must answer while a person waits.
 MAX_REQUESTS: Final = 10
-# Parakey asks for at least a minute between polls; say so when it sent no wait.
-UNKNOWN_RETRY_AFTER: Final = 60
 
 GET_UNLOCKS_SCHEMA: Final = vol.Schema(
     {
@@ -90,13 +82,13 @@ GET_UNLOCKS_SCHEMA: Final = vol.Schema(
 
 def entry_client(entry: ParakeyConfigEntry) -> ParakeyClient:
     """The Parakey client the entry polls with."""
-    return entry.runtime_data.coordinator.client
+    return entry.runtime_data.client
 
 
 @callback
 def door_of_device(entry: ParakeyConfigEntry, device_id: str) -> str | None:
     """The Parakey door id of one of the entry's door devices."""
-    doors = entry.runtime_data.coordinator.doors
+    doors = entry.runtime_data.doors
     return next((d for d in doors.doors if doors.device_id(d) == device_id), None)
 
 
@@ -106,7 +98,7 @@ def unlock_data(entry: ParakeyConfigEntry, log: EventLog) -> dict[str, Any]:
     ``delayed`` is judged as if the log had been learnt when the cloud stored
     it: the lock uploaded it later than the entry's max event age.
     """
-    delivery = entry.runtime_data.coordinator.delivery
+    delivery = entry.runtime_data.delivery
     max_age = delivery.max_event_age
     return delivery.build_unlock(
         log,
@@ -213,28 +205,6 @@ def _loaded_entry(hass: HomeAssistant, entry_id: str) -> ParakeyConfigEntry:
     return entry
 
 
-def _cloud_error(entry: ParakeyConfigEntry, err: ParakeyError) -> HomeAssistantError:
-    if isinstance(err, ParakeyAuthError):
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="history_invalid_auth",
-            translation_placeholders={"title": entry.title},
-        )
-    if isinstance(err, ParakeyRateLimitedError):
-        wait = err.retry_after
-        seconds = UNKNOWN_RETRY_AFTER if wait is None else max(1, round(wait))
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="history_rate_limited",
-            translation_placeholders={"seconds": str(seconds)},
-        )
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="history_failed",
-        translation_placeholders={"error": str(err)},
-    )
-
-
 async def _async_get_unlocks(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entry = _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
@@ -268,7 +238,7 @@ async def _async_get_unlocks(call: ServiceCall) -> ServiceResponse:
     try:
         history = await async_read_history(entry_client(entry), query)
     except ParakeyError as err:
-        raise _cloud_error(entry, err) from err
+        raise translated(err, entry.title, HomeAssistantError) from err
     LOGGER.debug(
         "get_unlocks read %s page(s) of %s%s",
         history.requests,

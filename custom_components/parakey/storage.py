@@ -4,9 +4,9 @@ Each part of the integration owns its section and its format (the poll
 position, the doors, the webhook, ...); this module only knows the file.
 A damaged or missing section reads as ``None`` and its owner starts fresh.
 
-Layout (version 1): ``poller``, ``place``, ``doors``, ``last_webhook``, and
-from 1.2 on ``people`` and ``daily_unlocks``. Older files simply lack the
-newer sections, so no migration step is needed.
+Layout (version 1): ``poller``, ``place``, ``doors``, ``last_webhook``; from
+1.2 on ``people`` and ``daily_unlocks``; from 1.3 on ``seen`` (the handed-on
+log ids, until then inside ``poller``). The file goes with the entry.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from homeassistant.helpers.storage import Store
 from .const import DOMAIN
 
 STORAGE_VERSION = 1
-STORAGE_MINOR_VERSION = 2
+STORAGE_MINOR_VERSION = 3
 # Writes are batched: a burst of unlocks costs one write.
 SAVE_DELAY = 1.0
 
@@ -31,8 +31,32 @@ class _VersionedStore(Store[dict[str, Any]]):
     async def _async_migrate_func(
         self, old_major_version: int, old_minor_version: int, old_data: Any
     ) -> dict[str, Any]:
-        # 1.1 -> 1.2 only added sections; anything else reads as empty.
-        return old_data if isinstance(old_data, dict) else {}
+        if not isinstance(old_data, dict):
+            return {}  # damaged: every owner starts fresh
+        # 1.1 -> 1.2 only added sections. 1.3 gave the seen ids a section of
+        # their own, so their one owner (delivery) restores and saves them.
+        poller = old_data.get("poller")
+        if old_minor_version < 3 and isinstance(poller, dict) and "seen" in poller:
+            old_data = {
+                **old_data,
+                "poller": {k: v for k, v in poller.items() if k != "seen"},
+                "seen": poller["seen"],
+            }
+        return old_data
+
+
+def _store_of(hass: HomeAssistant, entry_id: str) -> _VersionedStore:
+    return _VersionedStore(
+        hass,
+        STORAGE_VERSION,
+        f"{DOMAIN}.{entry_id}",
+        minor_version=STORAGE_MINOR_VERSION,
+    )
+
+
+async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete the file of a removed entry."""
+    await _store_of(hass, entry_id).async_remove()
 
 
 class ParakeyStore:
@@ -40,12 +64,7 @@ class ParakeyStore:
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Nothing is read until ``async_load``."""
-        self._store = _VersionedStore(
-            hass,
-            STORAGE_VERSION,
-            f"{DOMAIN}.{entry_id}",
-            minor_version=STORAGE_MINOR_VERSION,
-        )
+        self._store = _store_of(hass, entry_id)
         self._loaded: dict[str, Any] = {}
         self._sections: dict[str, SectionDump] = {}
 

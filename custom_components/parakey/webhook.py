@@ -1,9 +1,13 @@
 """Parakey's "Unlock event" webhook: authenticated pushes into the one ingest path.
 
 Parakey signs nothing; the only proof a POST comes from Parakey is the custom
-``Authorization`` header the user pasted into My Parakey. Once that matches,
-the answer is 200 whatever the body is: any other status only makes Parakey
-resend a payload that will never become usable.
+``Authorization`` header the user pasted into My Parakey. Without it: 401.
+With it, a body that arrives whole is answered 200 whatever it holds, because
+any other status only makes Parakey resend a payload that will never become
+usable; only a body over 64 KiB (413) or one that never arrives whole (408)
+is refused, and Parakey's retry then has a chance.
+
+The endpoint is switched on and off with the option, without a reload.
 """
 
 from __future__ import annotations
@@ -18,8 +22,8 @@ import aiohttp
 from aiohttp import hdrs, web
 from homeassistant.components import webhook
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_WEBHOOK_ID
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.const import CONF_WEBHOOK_ID, EVENT_CORE_CONFIG_UPDATE
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 
 from .api import EventLog
 from .const import (
@@ -30,7 +34,7 @@ from .const import (
     SOURCE_WEBHOOK,
 )
 from .delivery import UnlockDelivery
-from .issues import async_update_webhook_url_issue
+from .issues import async_clear_webhook_issues, async_update_webhook_url_issue
 from .webhook_monitor import WebhookMonitor
 from .webhook_url import async_resolve_url, authorization_value
 
@@ -62,28 +66,88 @@ async def _async_read_body(request: web.Request) -> bytes:
     return bytes(body)
 
 
-class ParakeyWebhook:
-    """The registered handler of one entry."""
+class WebhookEndpoint:
+    """The webhook of one entry: registered while the option is on."""
 
     def __init__(
-        self, entry: ConfigEntry, delivery: UnlockDelivery, monitor: WebhookMonitor
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        delivery: UnlockDelivery,
+        monitor: WebhookMonitor,
     ) -> None:
-        """Take the credentials of ``entry``."""
+        """Nothing is registered until ``async_enable``."""
+        self._hass = hass
         self._entry = entry
         self._delivery = delivery
         self._monitor = monitor
-        self._expected = authorization_value(
-            entry.data[CONF_WEBHOOK_USERNAME], entry.data[CONF_WEBHOOK_PASSWORD]
-        ).encode()
         self._last_refused_warning = -REFUSED_WARNING_INTERVAL
+        self._registered: str | None = None
+        self._stop_monitoring: CALLBACK_TYPE | None = None
+        self._stop_url_checks: CALLBACK_TYPE | None = None
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the webhook is registered."""
+        return self._registered is not None
+
+    async def async_enable(self) -> None:
+        """Register the webhook (or follow a new webhook id) and check its URL."""
+        webhook_id = self._entry.data[CONF_WEBHOOK_ID]
+        if self._registered != webhook_id:
+            self.async_disable(clear_issues=False)
+            webhook.async_register(
+                self._hass,
+                DOMAIN,
+                f"Parakey {self._entry.title}",
+                webhook_id,
+                self.async_handle,
+                local_only=False,
+                allowed_methods=[hdrs.METH_POST],
+            )
+            self._registered = webhook_id
+            self._stop_monitoring = self._delivery.async_add_listener(
+                self._monitor.async_on_unlock
+            )
+            # The repair issue about the URL clears once the user fixes it.
+            self._stop_url_checks = self._hass.bus.async_listen(
+                EVENT_CORE_CONFIG_UPDATE, self._async_check_url
+            )
+        await self._async_check_url()
+
+    @callback
+    def async_disable(self, *, clear_issues: bool = True) -> None:
+        """Unregister the webhook; its repair issues go with it."""
+        if self._registered is not None:
+            webhook.async_unregister(self._hass, self._registered)
+            self._registered = None
+        for stop in (self._stop_monitoring, self._stop_url_checks):
+            if stop is not None:
+                stop()
+        self._stop_monitoring = self._stop_url_checks = None
+        if clear_issues:
+            self._monitor.async_reset()
+            async_clear_webhook_issues(self._hass, self._entry)
+
+    async def _async_check_url(self, _: Event | None = None) -> None:
+        # Makes the cloudhook too, when Home Assistant Cloud is subscribed.
+        resolved = await async_resolve_url(
+            self._hass, self._entry.data[CONF_WEBHOOK_ID]
+        )
+        async_update_webhook_url_issue(self._hass, self._entry, resolved.problem)
 
     def _authorized(self, header: str | None) -> bool:
         if not header:
             return False
+        data = self._entry.data
+        # Read at each call: new credentials apply at once, without a reload.
+        expected = authorization_value(
+            data[CONF_WEBHOOK_USERNAME], data[CONF_WEBHOOK_PASSWORD]
+        ).encode()
         scheme, _, token = header.strip().partition(" ")
         provided = f"Basic {token.strip()}" if scheme.lower() == "basic" else header
         # Compare in constant time, so timing does not reveal the password.
-        return hmac.compare_digest(provided.encode(), self._expected)
+        return hmac.compare_digest(provided.encode(), expected)
 
     def _warn_refused(self, request: web.Request) -> None:
         now = time.monotonic()
@@ -143,32 +207,3 @@ class ParakeyWebhook:
             if self._delivery.started.is_set():
                 await asyncio.shield(task)
         return web.Response(status=200)
-
-
-async def async_setup_webhook(
-    hass: HomeAssistant,
-    entry: ConfigEntry,
-    delivery: UnlockDelivery,
-    monitor: WebhookMonitor,
-) -> None:
-    """Register the webhook for the entry's lifetime and check its URL."""
-    webhook_id = entry.data[CONF_WEBHOOK_ID]
-    handler = ParakeyWebhook(entry, delivery, monitor)
-    webhook.async_register(
-        hass,
-        DOMAIN,
-        f"Parakey {entry.title}",
-        webhook_id,
-        handler.async_handle,
-        local_only=False,
-        allowed_methods=[hdrs.METH_POST],
-    )
-
-    @callback
-    def unregister() -> None:
-        webhook.async_unregister(hass, webhook_id)
-
-    entry.async_on_unload(unregister)
-    # Makes the cloudhook too, when Home Assistant Cloud is subscribed.
-    resolved = await async_resolve_url(hass, webhook_id)
-    async_update_webhook_url_issue(hass, entry, resolved.problem)

@@ -18,12 +18,13 @@ from homeassistant.util import dt as dt_util
 from .api import format_datetime, parse_datetime
 from .const import SOURCE_POLL, WEBHOOK_MISSED_GRACE, WEBHOOK_MISSED_THRESHOLD
 from .issues import async_update_not_delivering_issue
-from .models import Unlock
+from .listeners import Listeners
 from .storage import ParakeyStore
+from .unlock import Unlock
 
 
 class WebhookMonitor:
-    """Watches the deliveries of one entry with the webhook switched on."""
+    """Watches the deliveries of one entry while its webhook is switched on."""
 
     def __init__(
         self, hass: HomeAssistant, entry: ConfigEntry, store: ParakeyStore
@@ -34,7 +35,7 @@ class WebhookMonitor:
         self._store = store
         self.last_call: datetime | None = parse_datetime(store.section("last_webhook"))
         self._missed = 0
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: Listeners[[]] = Listeners()
         store.async_add_section("last_webhook", self._dump)
 
     def _dump(self) -> Any:
@@ -43,16 +44,19 @@ class WebhookMonitor:
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
         """Call ``listener`` when a push arrives."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        return self._listeners.add(listener)
 
     @callback
     def async_note_call(self) -> None:
         """A call passed authentication."""
         self.last_call = dt_util.utcnow()
         self._store.async_schedule_save()
-        for listener in list(self._listeners):
-            listener()
+        self._listeners.notify()
+
+    @callback
+    def async_reset(self) -> None:
+        """Forget the missed pushes (the webhook was switched off)."""
+        self._missed = 0
 
     @callback
     def async_on_unlock(self, unlock: Unlock) -> None:

@@ -16,6 +16,8 @@ from custom_components.parakey.api import (
     ParakeyClient,
     ParakeyServerError,
     PollerState,
+    PollResult,
+    SeenLogs,
 )
 from simulator import ParakeySimulator, SimulatorServer
 from tests.conftest import TOKEN, FakeClock
@@ -26,10 +28,17 @@ def client(http: aiohttp.ClientSession, api_server: SimulatorServer) -> ParakeyC
     return ParakeyClient(http, TOKEN, base_url=api_server.base_url)
 
 
-async def cycle(poller: EventLogPoller) -> list[str]:
-    """One poll plus commit, as the coordinator runs it; the new ids in order."""
-    result = await poller.poll()
+def settle(poller: EventLogPoller, result: PollResult) -> None:
+    """What the coordinator does once delivery handed the logs on."""
+    poller._seen.mark(result.logs)
+    poller._seen.mark_ids(result.baseline_ids)
     poller.commit(result)
+
+
+async def cycle(poller: EventLogPoller) -> list[str]:
+    """One poll, handed on and committed; the new ids in order."""
+    result = await poller.poll()
+    settle(poller, result)
     return [log.id for log in result.logs]
 
 
@@ -38,10 +47,10 @@ async def test_first_poll_only_stores_the_etag(
 ) -> None:
     api_sim.create_unlock()  # history from before the integration existed
     clock.advance(10)
-    poller = EventLogPoller(client)
+    poller = EventLogPoller(client, SeenLogs())
 
     result = await poller.poll()
-    poller.commit(result)
+    settle(poller, result)
 
     assert result.logs == ()
     assert poller.state.etag is not None
@@ -54,7 +63,7 @@ async def test_first_poll_only_stores_the_etag(
 async def test_idle_cycle_is_one_request_without_body(
     client: ParakeyClient, api_sim: ParakeySimulator, clock: FakeClock
 ) -> None:
-    poller = EventLogPoller(client)
+    poller = EventLogPoller(client, SeenLogs())
     await cycle(poller)
     if_none_match: list[str | None] = []
     api_sim.add_request_hook(
@@ -76,7 +85,7 @@ async def test_idle_cycle_is_one_request_without_body(
 async def test_new_logs_once_oldest_first(
     client: ParakeyClient, api_sim: ParakeySimulator, clock: FakeClock
 ) -> None:
-    poller = EventLogPoller(client)
+    poller = EventLogPoller(client, SeenLogs())
     await cycle(poller)
     ids = []
     for door in ("dev_1", "dev_2", "dev_1"):
@@ -92,7 +101,7 @@ async def test_new_logs_once_oldest_first(
 async def test_log_stored_during_fetch_is_not_lost(
     client: ParakeyClient, api_sim: ParakeySimulator, clock: FakeClock
 ) -> None:
-    poller = EventLogPoller(client)
+    poller = EventLogPoller(client, SeenLogs())
     await cycle(poller)
     first = api_sim.create_unlock()["id"]
     late: list[str] = []
@@ -115,7 +124,7 @@ async def test_log_stored_during_fetch_is_not_lost(
 async def test_slow_write_with_older_created_at_is_found(
     client: ParakeyClient, api_sim: ParakeySimulator, clock: FakeClock
 ) -> None:
-    poller = EventLogPoller(client)
+    poller = EventLogPoller(client, SeenLogs())
     await cycle(poller)
     clock.advance(60)
     newest = api_sim.create_unlock()["id"]
@@ -135,7 +144,7 @@ async def test_slow_write_with_older_created_at_is_found(
 async def test_hourly_sweep_finds_what_the_probe_cannot(
     client: ParakeyClient, api_sim: ParakeySimulator, clock: FakeClock
 ) -> None:
-    poller = EventLogPoller(client, sweep_interval=timedelta(minutes=10))
+    poller = EventLogPoller(client, SeenLogs(), sweep_interval=timedelta(minutes=10))
     await cycle(poller)
     clock.advance(60)
     api_sim.create_unlock()
@@ -153,7 +162,7 @@ async def test_hourly_sweep_finds_what_the_probe_cannot(
 async def test_failure_after_probe_loses_nothing(
     client: ParakeyClient, api_sim: ParakeySimulator, clock: FakeClock
 ) -> None:
-    poller = EventLogPoller(client)
+    poller = EventLogPoller(client, SeenLogs())
     await cycle(poller)
     etag_before = poller.state.etag
     created = api_sim.create_unlock()["id"]
@@ -180,7 +189,7 @@ async def test_failure_after_probe_loses_nothing(
 async def test_uncommitted_result_is_fetched_again(
     client: ParakeyClient, api_sim: ParakeySimulator, clock: FakeClock
 ) -> None:
-    poller = EventLogPoller(client)
+    poller = EventLogPoller(client, SeenLogs())
     await cycle(poller)
     created = api_sim.create_unlock()["id"]
     clock.advance(60)
@@ -192,12 +201,13 @@ async def test_uncommitted_result_is_fetched_again(
 async def test_restored_state_resumes_without_loss_or_repeat(
     client: ParakeyClient, api_sim: ParakeySimulator, clock: FakeClock
 ) -> None:
-    poller = EventLogPoller(client)
+    poller = EventLogPoller(client, SeenLogs())
     await cycle(poller)
     clock.advance(10)
     handled = api_sim.create_unlock()["id"]
     assert await cycle(poller) == [handled]
     saved = json.dumps(poller.state.as_dict())
+    saved_seen = json.dumps(poller._seen.as_dict())
 
     # Home Assistant is down for an hour; three unlocks happen meanwhile.
     downtime = []
@@ -205,7 +215,11 @@ async def test_restored_state_resumes_without_loss_or_repeat(
         clock.advance(1200)
         downtime.append(api_sim.create_unlock("dev_2")["id"])
 
-    restored = EventLogPoller(client, PollerState.from_dict(json.loads(saved)))
+    restored = EventLogPoller(
+        client,
+        SeenLogs.from_dict(json.loads(saved_seen)),
+        PollerState.from_dict(json.loads(saved)),
+    )
     assert restored.state.etag == poller.state.etag
     assert await cycle(restored) == downtime
     clock.advance(60)
@@ -215,7 +229,7 @@ async def test_restored_state_resumes_without_loss_or_repeat(
 async def test_paging_across_several_pages(
     client: ParakeyClient, api_sim: ParakeySimulator, clock: FakeClock
 ) -> None:
-    poller = EventLogPoller(client, page_size=5)
+    poller = EventLogPoller(client, SeenLogs(), page_size=5)
     await cycle(poller)
     ids = []
     for _ in range(12):
@@ -224,7 +238,7 @@ async def test_paging_across_several_pages(
     api_sim.reset_stats()
 
     result = await poller.poll()
-    poller.commit(result)
+    settle(poller, result)
 
     assert [log.id for log in result.logs] == ids
     # Probe plus pages of 5, 5 and 2.
@@ -235,7 +249,7 @@ async def test_paging_across_several_pages(
 async def test_paging_stops_on_page_without_unseen_ids(
     client: ParakeyClient, api_sim: ParakeySimulator, clock: FakeClock
 ) -> None:
-    poller = EventLogPoller(client, page_size=3, overlap=timedelta(hours=1))
+    poller = EventLogPoller(client, SeenLogs(), page_size=3, overlap=timedelta(hours=1))
     await cycle(poller)
     for _ in range(6):
         clock.advance(1)
@@ -252,7 +266,7 @@ async def test_paging_stops_on_page_without_unseen_ids(
 async def test_etag_change_without_new_logs(
     client: ParakeyClient, api_sim: ParakeySimulator, clock: FakeClock
 ) -> None:
-    poller = EventLogPoller(client)
+    poller = EventLogPoller(client, SeenLogs())
     await cycle(poller)
     api_sim.create_unlock()
     clock.advance(60)
@@ -260,7 +274,7 @@ async def test_etag_change_without_new_logs(
     api_sim.bump_etag()
     clock.advance(60)
     result = await poller.poll()
-    poller.commit(result)
+    settle(poller, result)
     assert result.logs == ()
     assert not result.not_modified
     clock.advance(60)
@@ -270,9 +284,8 @@ async def test_etag_change_without_new_logs(
 async def test_seen_ids_stay_bounded(
     client: ParakeyClient, api_sim: ParakeySimulator, clock: FakeClock
 ) -> None:
-    poller = EventLogPoller(
-        client, max_seen=10, overlap=timedelta(seconds=30), page_size=50
-    )
+    seen = SeenLogs(max_ids=10, keep_window=timedelta(seconds=30))
+    poller = EventLogPoller(client, seen, overlap=timedelta(seconds=30), page_size=50)
     await cycle(poller)
     total = 0
     for _ in range(5):
@@ -281,7 +294,7 @@ async def test_seen_ids_stay_bounded(
             api_sim.create_unlock()
         total += len(await cycle(poller))
     assert total == 40
-    assert len(poller.state.seen) <= 10
+    assert len(seen) <= 10
 
 
 def test_state_from_damaged_data() -> None:
@@ -290,12 +303,14 @@ def test_state_from_damaged_data() -> None:
         {
             "etag": 5,
             "watermark": "yesterday",
-            "seen": {"a": "2026-01-01T00:00:00Z", "b": 3},
         }
     )
     assert state.etag is None
     assert state.watermark is None
-    assert list(state.seen) == ["a"]
+    seen = SeenLogs.from_dict({"a": "2026-01-01T00:00:00Z", "b": 3, 4: "x"})
+    assert "a" in seen
+    assert len(seen) == 1
+    assert SeenLogs.from_dict("nonsense").as_dict() == {}
 
 
 async def test_history_within_the_date_headers_second_is_not_replayed(
@@ -308,7 +323,7 @@ async def test_history_within_the_date_headers_second_is_not_replayed(
     history = [api_sim.create_unlock()["id"]]
     clock.advance(0.3)
     history.append(api_sim.create_unlock()["id"])
-    poller = EventLogPoller(client)
+    poller = EventLogPoller(client, SeenLogs())
     await cycle(poller)
     clock.advance(61)
     new = api_sim.create_unlock()["id"]
@@ -318,7 +333,7 @@ async def test_history_within_the_date_headers_second_is_not_replayed(
 async def test_first_poll_without_date_or_logs_uses_local_clock(
     client: ParakeyClient, api_sim: ParakeySimulator
 ) -> None:
-    poller = EventLogPoller(client)
+    poller = EventLogPoller(client, SeenLogs())
     original = client.list_event_logs
 
     async def no_date(**kwargs: object) -> EventLogPage:

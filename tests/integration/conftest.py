@@ -84,7 +84,9 @@ async def webhook_entry(
     """An entry with the webhook on, behind an external HTTPS URL."""
     await async_setup_component(hass, "http", {})
     await hass.config.async_update(external_url="https://ha.example.org")
-    return add_entry(hass, server.base_url, webhook=True, **options)
+    return add_entry(
+        hass, server.base_url, webhook=True, **{**options, CONF_WEBHOOK_ENABLED: True}
+    )
 
 
 @pytest.fixture

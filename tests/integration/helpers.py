@@ -36,6 +36,7 @@ def add_entry(
     title: str = "Home",
     webhook: bool = False,
     entry_id: str | None = None,
+    minor_version: int = 3,
     **options: Any,
 ) -> MockConfigEntry:
     """Add (not set up) a Parakey entry; ``webhook`` gives it credentials."""
@@ -48,7 +49,7 @@ def add_entry(
         }
     entry = MockConfigEntry(
         domain=DOMAIN,
-        minor_version=2,
+        minor_version=minor_version,
         entry_id=entry_id,
         title=title,
         unique_id=unique_id,

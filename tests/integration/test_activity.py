@@ -15,7 +15,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.template import Template
@@ -27,7 +27,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.parakey.const import DOMAIN
-from simulator import ParakeySimulator
+from simulator import ParakeySimulator, SimulatorServer
+
+from .helpers import add_entry
 
 Poll = Callable[..., Awaitable[None]]
 FRONT_TODAY = "sensor.front_door_unlocks_today"
@@ -158,6 +160,7 @@ async def test_lasting_rate_limit_raises_issue_with_the_wait_then_clears(
     loaded: MockConfigEntry,
     next_poll: Poll,
     issue_registry: ir.IssueRegistry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     coordinator = loaded.runtime_data.coordinator
     issue_id = f"rate_limited_{loaded.entry_id}"
@@ -166,7 +169,9 @@ async def test_lasting_rate_limit_raises_issue_with_the_wait_then_clears(
     # Two refused polls: slower polling, but not yet worth a repair issue.
     await next_poll()
     assert coordinator.update_interval == timedelta(seconds=240)
-    assert hass.states.get(FRONT_TODAY).state == STATE_UNAVAILABLE
+    # A 429 is no outage: the doors stay as they were.
+    assert hass.states.get(FRONT_TODAY).state == "0"
+    assert hass.states.get("event.front_door_unlock").state == STATE_UNKNOWN
     sim.reset_stats()
     await next_poll(200)
     assert sim.stats["requests"] == 0  # it waits as long as Parakey asked
@@ -183,6 +188,10 @@ async def test_lasting_rate_limit_raises_issue_with_the_wait_then_clears(
     assert issue.severity is ir.IssueSeverity.WARNING
     assert issue.learn_more_url == f"{DOCS}#troubleshooting"
     assert loaded.state is ConfigEntryState.LOADED
+    # One warning for the whole episode, none at error level.
+    warnings = [r for r in caplog.records if "slow down" in r.getMessage()]
+    assert [r.levelname for r in warnings] == ["WARNING"]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
     # Parakey answers again: the issue goes, the interval comes back.
     log = sim.create_unlock()
@@ -192,6 +201,22 @@ async def test_lasting_rate_limit_raises_issue_with_the_wait_then_clears(
     assert (
         hass.states.get("event.front_door_unlock").attributes["event_id"] == (log["id"])
     )
+
+
+async def test_rate_limit_without_retry_after_waits_a_minute(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    sim.inject_fault("rate_limit", retry_after=None, count=3)
+    for _ in range(3):
+        await next_poll()
+    issue = issue_registry.async_get_issue(DOMAIN, f"rate_limited_{loaded.entry_id}")
+    assert issue is not None
+    # Never "wait 0 seconds": Parakey's own minimum interval is assumed.
+    assert issue.translation_placeholders["seconds"] == "60"
 
 
 async def test_single_rate_limited_polls_raise_no_issue(
@@ -231,11 +256,13 @@ async def test_rate_limit_issue_goes_with_the_entry(
 # ----- the per-door sensors of 0.1 -----
 
 
-async def test_removed_sensors_leave_the_registry_at_setup(
+async def test_removed_sensors_leave_the_registry_on_upgrade(
     hass: HomeAssistant,
-    entry: MockConfigEntry,
+    server: SimulatorServer,
     entity_registry: er.EntityRegistry,
 ) -> None:
+    # An entry written by 0.2 (1.2): the upgrade to 1.3 removes the sensors once.
+    entry = add_entry(hass, server.base_url, minor_version=2)
     old = [
         entity_registry.async_get_or_create(
             "sensor",
@@ -261,6 +288,7 @@ async def test_removed_sensors_leave_the_registry_at_setup(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
+    assert entry.minor_version == 3
     assert all(entity_registry.async_get(entity_id) is None for entity_id in old)
     assert all(hass.states.get(entity_id) is None for entity_id in old)
     assert entity_registry.async_get(other) is not None
@@ -272,6 +300,7 @@ async def test_removed_sensors_leave_the_registry_at_setup(
         "event.back_door_unlock",
         FRONT_TODAY,
         BACK_TODAY,
+        "sensor.home_last_webhook",
     }
 
 

@@ -24,9 +24,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.parakey.const import DOMAIN
-from custom_components.parakey.diagnostics import async_get_config_entry_diagnostics
 from simulator import ParakeySimulator
-from tests.conftest import TOKEN
 
 from .conftest import EVENT_KEYS
 from .helpers import door_device
@@ -164,28 +162,6 @@ async def test_no_triggers_for_foreign_device(
         hass, DeviceAutomationType.TRIGGER, device.id
     )
     assert [t for t in triggers if t["domain"] == DOMAIN] == []
-
-
-async def test_diagnostics_redact_secrets_and_people(
-    hass: HomeAssistant,
-    sim: ParakeySimulator,
-    loaded: MockConfigEntry,
-    next_poll: Poll,
-) -> None:
-    sim.create_unlock("dev_1", "usr_1")
-    await next_poll()
-    # The download view needs the hassio module, which this test environment
-    # cannot import; the integration's own function is what it would call.
-    diagnostics = await async_get_config_entry_diagnostics(hass, loaded)
-    text = str(diagnostics)
-    assert TOKEN not in text
-    assert "Alice" not in text
-    assert "alice@example.com" not in text
-    assert diagnostics["entry"]["data"]["access_token"] == "**REDACTED**"
-    assert diagnostics["poller"]["seen_count"] == 1
-    assert len(diagnostics["recent_unlocks"]) == 1
-    assert diagnostics["recent_unlocks"][0]["door_id"] == "dev_1"
-    assert {door["id"] for door in diagnostics["doors"]} == {"dev_1", "dev_2"}
 
 
 async def test_blueprint_picks_a_linked_person(

@@ -285,7 +285,7 @@ async def test_options_apply_without_restart(
     }
     coordinator = loaded.runtime_data.coordinator
     assert coordinator.update_interval.total_seconds() == 120
-    assert coordinator.delivery.max_event_age is None
+    assert loaded.runtime_data.delivery.max_event_age is None
 
 
 async def open_settings(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
@@ -337,7 +337,7 @@ async def test_options_enable_webhook_shows_url_and_header(
     )
     assert shown["errors"] is None
     assert loaded.options[CONF_WEBHOOK_ENABLED] is True
-    assert loaded.runtime_data.webhook is not None
+    assert loaded.runtime_data.webhook.enabled
     first_password = loaded.data[CONF_WEBHOOK_PASSWORD]
 
     # Opening the options again keeps the credentials unless asked for new ones.

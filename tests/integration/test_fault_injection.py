@@ -42,7 +42,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.parakey.api.poller import DEFAULT_MAX_SEEN, DEFAULT_OVERLAP
+from custom_components.parakey.api import format_datetime, parse_datetime
+from custom_components.parakey.api.poller import DEFAULT_OVERLAP
+from custom_components.parakey.api.seen import DEFAULT_MAX_IDS
 from custom_components.parakey.const import (
     EVENT_UNLOCK,
 )
@@ -269,12 +271,15 @@ class Scenario:
             )
         coordinator = self.entry.runtime_data.coordinator
         assert coordinator.last_update_success
-        state = coordinator.poller.state
+        seen = self.entry.runtime_data.delivery.seen
+        newest = max(at for at in seen.as_dict().values())
         in_window = sum(
-            1 for at in state.seen.values() if at >= state.watermark - DEFAULT_OVERLAP
+            1
+            for at in seen.as_dict().values()
+            if at >= format_datetime(parse_datetime(newest) - DEFAULT_OVERLAP)
         )
-        assert len(state.seen) <= max(DEFAULT_MAX_SEEN, in_window)
-        assert len(state.seen) <= len(self.created)
+        assert len(seen) <= max(DEFAULT_MAX_IDS, in_window)
+        assert len(seen) <= len(self.created)
 
 
 Parts = tuple[ParakeySimulator, MockConfigEntry, dict[str, timedelta]]

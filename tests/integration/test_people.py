@@ -37,7 +37,7 @@ from simulator import ParakeySimulator
 
 Poll = Callable[..., Awaitable[None]]
 # Named after the person as Home Assistant shows them.
-TRACKER = "device_tracker.home_andersson_alice_at_the_door"
+TRACKER = "device_tracker.andersson_alice_at_the_door"
 PHONE = "device_tracker.alice_phone"
 
 
@@ -118,7 +118,7 @@ async def test_known_users_are_remembered_across_restarts_and_erasure(
     await hass.config_entries.async_reload(loaded.entry_id)
     await hass.async_block_till_done()
 
-    users = loaded.runtime_data.coordinator.people.users
+    users = loaded.runtime_data.people.users
     assert set(users) == {"usr_1", "usr_2"}
     assert users["usr_1"].name == "Alice Andersson"
     assert users["usr_1"].email == "alice@example.com"

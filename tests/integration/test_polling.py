@@ -31,6 +31,12 @@ from .helpers import door_device
 Poll = Callable[..., Awaitable[None]]
 FRONT_EVENT = "event.front_door_unlock"
 FRONT_TODAY = "sensor.front_door_unlocks_today"
+DOOR_ENTITIES = (
+    FRONT_EVENT,
+    "event.back_door_unlock",
+    FRONT_TODAY,
+    "sensor.back_door_unlocks_today",
+)
 BACK_TODAY = "sensor.back_door_unlocks_today"
 
 
@@ -184,21 +190,53 @@ async def test_revoked_token_starts_reauth(
     assert flows[0]["context"]["entry_id"] == loaded.entry_id
 
 
-async def test_outage_makes_entities_unavailable_then_recovers(
+async def test_refused_token_makes_doors_unavailable_unless_the_webhook_delivers(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+) -> None:
+    sim.inject_fault("unauthorized", count=5)
+    await next_poll()
+    # Nothing can deliver an unlock now: the doors say so.
+    for entity_id in DOOR_ENTITIES:
+        assert hass.states.get(entity_id).state == STATE_UNAVAILABLE
+
+
+async def test_refused_token_with_the_webhook_on_keeps_doors_available(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    webhook_entry: MockConfigEntry,
+    next_poll: Poll,
+) -> None:
+    assert await hass.config_entries.async_setup(webhook_entry.entry_id)
+    await hass.async_block_till_done()
+    sim.inject_fault("unauthorized", count=5)
+    await next_poll()
+    assert webhook_entry.runtime_data.coordinator.auth_failed
+    for entity_id in DOOR_ENTITIES:
+        assert hass.states.get(entity_id).state != STATE_UNAVAILABLE
+
+
+async def test_outage_keeps_doors_available_then_delivers(
     hass: HomeAssistant,
     sim: ParakeySimulator,
     loaded: MockConfigEntry,
     unlocks: list[Event],
     next_poll: Poll,
 ) -> None:
+    changes = async_capture_events(hass, EVENT_STATE_CHANGED)
     log = sim.create_unlock()
     sim.inject_fault("server_error", count=3)
     await next_poll()
-    assert hass.states.get(FRONT_EVENT).state == STATE_UNAVAILABLE
-    assert hass.states.get(FRONT_TODAY).state == STATE_UNAVAILABLE
+    assert not loaded.runtime_data.coordinator.last_update_success
+    # The next poll retries: the doors keep their state (no logbook line).
+    assert hass.states.get(FRONT_EVENT).state == STATE_UNKNOWN
+    assert hass.states.get(FRONT_TODAY).state == "0"
     await next_poll()
     await next_poll()
     assert unlocks == []
+    assert [c for c in changes if c.data["entity_id"] in DOOR_ENTITIES] == []
 
     await next_poll()
 
@@ -328,7 +366,7 @@ async def test_door_parakey_still_lists_cannot_be_removed(
     assert device is not None
     assert not await remove_device(hass, hass_ws_client, loaded, device)
     assert door_device(hass, loaded, "dev_2") is not None
-    assert "dev_2" in loaded.runtime_data.coordinator.doors
+    assert "dev_2" in loaded.runtime_data.doors
 
 
 async def test_door_parakey_no_longer_lists_can_be_removed(
@@ -346,7 +384,7 @@ async def test_door_parakey_no_longer_lists_can_be_removed(
     del sim.place.doors["dev_2"]
     assert await remove_device(hass, hass_ws_client, loaded, device)
     assert door_device(hass, loaded, "dev_2") is None
-    assert "dev_2" not in loaded.runtime_data.coordinator.doors
+    assert "dev_2" not in loaded.runtime_data.doors
     assert entity_registry.async_get("event.back_door_unlock") is None
     # Still gone after a restart.
     await hass.config_entries.async_reload(loaded.entry_id)
@@ -383,13 +421,13 @@ async def test_first_poll_waits_until_home_assistant_started(
     sim.create_unlock()
     await hass.async_block_till_done()
     assert sim.stats["by_path"].get("/eventLogs") is None
-    assert entry.runtime_data.coordinator.poller.state.watermark is None
+    assert entry.runtime_data.coordinator.poll_state.watermark is None
 
     hass.set_state(CoreState.running)
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
     await hass.async_block_till_done()
 
-    assert entry.runtime_data.coordinator.poller.state.watermark is not None
+    assert entry.runtime_data.coordinator.poll_state.watermark is not None
     assert sim.stats["by_path"]["/eventLogs"] >= 1
 
 

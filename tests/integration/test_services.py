@@ -148,7 +148,7 @@ async def test_default_window_is_the_last_24_hours_newest_first(
     next_poll: Poll,
 ) -> None:
     coordinator = ready.runtime_data.coordinator
-    position = coordinator.poller.state.as_dict()
+    position = coordinator.poll_state.as_dict()
     sim.reset_stats()
 
     response = await get_unlocks(hass, ready)
@@ -186,7 +186,7 @@ async def test_default_window_is_the_last_24_hours_newest_first(
     # History is for looking: nothing fired, the poll position did not move,
     # and the next poll is still one 304.
     assert unlocks == []
-    assert coordinator.poller.state.as_dict() == position
+    assert coordinator.poll_state.as_dict() == position
     sim.reset_stats()
     await next_poll()
     assert sim.stats["requests"] == 1
@@ -515,19 +515,19 @@ async def test_door_of_another_entry(
     [
         (
             "unauthorized",
-            "history_invalid_auth",
+            "invalid_auth",
             "Parakey refused the access token of Home. "
             "Reauthenticate the entry with a new token",
         ),
         (
             "rate_limit",
-            "history_rate_limited",
+            "rate_limited",
             "Parakey is limiting requests; try again in 120 seconds",
         ),
         (
             "server_error",
-            "history_failed",
-            "Could not read the Parakey event log: Parakey answered HTTP 500",
+            "request_failed",
+            "The request to Parakey failed: Parakey answered HTTP 500",
         ),
     ],
 )
@@ -540,7 +540,7 @@ async def test_cloud_errors(
     key: str,
     message: str,
 ) -> None:
-    position = loaded.runtime_data.coordinator.poller.state.as_dict()
+    position = loaded.runtime_data.coordinator.poll_state.as_dict()
     sim.inject_fault(fault, retry_after=120)
 
     with pytest.raises(HomeAssistantError) as err:
@@ -549,7 +549,7 @@ async def test_cloud_errors(
     assert not isinstance(err.value, ServiceValidationError)
     assert err.value.translation_key == key
     assert await translated(hass, err.value) == message
-    assert loaded.runtime_data.coordinator.poller.state.as_dict() == position
+    assert loaded.runtime_data.coordinator.poll_state.as_dict() == position
     assert unlocks == []
 
 
@@ -562,7 +562,7 @@ async def test_rate_limit_without_retry_after_asks_for_a_minute(
     sim.add_request_hook(too_many)
     with pytest.raises(HomeAssistantError) as err:
         await get_unlocks(hass, loaded)
-    assert err.value.translation_key == "history_rate_limited"
+    assert err.value.translation_key == "rate_limited"
     assert err.value.translation_placeholders == {"seconds": "60"}
 
 
@@ -574,9 +574,9 @@ async def test_cloud_unreachable(
     with pytest.raises(HomeAssistantError) as err:
         await get_unlocks(hass, loaded)
 
-    assert err.value.translation_key == "history_failed"
+    assert err.value.translation_key == "request_failed"
     assert (await translated(hass, err.value)).startswith(
-        "Could not read the Parakey event log: Cannot reach Parakey"
+        "The request to Parakey failed: Cannot reach Parakey"
     )
 
 

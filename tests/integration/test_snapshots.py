@@ -23,9 +23,12 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
+from custom_components.parakey.const import CONF_PEOPLE, CONF_PRESENCE
+from custom_components.parakey.diagnostics import async_get_config_entry_diagnostics
 from simulator import ParakeySimulator, SimulatorServer
+from tests.conftest import TOKEN
 
-from .helpers import add_entry
+from .helpers import WEBHOOK_PASSWORD, add_entry
 
 pytestmark = pytest.mark.freeze_time("2026-03-14 08:00:00+00:00")
 
@@ -82,6 +85,23 @@ async def set_up_with_an_unlock(
         await next_poll()
 
 
+@pytest.fixture
+async def with_alice(hass: HomeAssistant, seeded: MockConfigEntry) -> MockConfigEntry:
+    """The seeded entry with Alice linked to her person and presence on."""
+    assert await async_setup_component(
+        hass, "person", {"person": [{"id": "alice", "name": "Alice Andersson"}]}
+    )
+    hass.config_entries.async_update_entry(
+        seeded,
+        options={
+            **seeded.options,
+            CONF_PEOPLE: {"usr_1": "person.alice_andersson"},
+            CONF_PRESENCE: True,
+        },
+    )
+    return seeded
+
+
 @pytest.mark.parametrize("platform", [Platform.EVENT, Platform.SENSOR])
 async def test_platform(
     hass: HomeAssistant,
@@ -94,6 +114,48 @@ async def test_platform(
 ) -> None:
     await set_up_with_an_unlock(hass, sim, seeded, next_poll, platform)
     await snapshot_platform(hass, entity_registry, snapshot, seeded.entry_id)
+
+
+async def test_presence_tracker(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    with_alice: MockConfigEntry,
+    next_poll: Callable[..., Awaitable[None]],
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    await set_up_with_an_unlock(
+        hass, sim, with_alice, next_poll, Platform.DEVICE_TRACKER
+    )
+    await snapshot_platform(hass, entity_registry, snapshot, with_alice.entry_id)
+
+
+async def test_diagnostics_name_nobody(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    with_alice: MockConfigEntry,
+    next_poll: Callable[..., Awaitable[None]],
+    snapshot: SnapshotAssertion,
+) -> None:
+    await set_up_with_an_unlock(hass, sim, with_alice, next_poll, Platform.EVENT)
+    # The download view needs the hassio module, which this test environment
+    # cannot import; the integration's own function is what it would call.
+    diagnostics = await async_get_config_entry_diagnostics(hass, with_alice)
+    text = str(diagnostics)
+    for personal in (
+        TOKEN,
+        WEBHOOK_PASSWORD,
+        "Alice",
+        "alice@example.com",
+        "person.alice_andersson",
+        "Family",  # the key's name
+        "Front door",
+        "Home",  # the place
+    ):
+        assert personal not in text
+    assert diagnostics["entry"]["options"][CONF_PEOPLE] == {"usr_1": "**REDACTED**"}
+    # The simulator's port differs from run to run.
+    assert diagnostics == snapshot(exclude=props("base_url"))
 
 
 async def test_devices(

@@ -12,13 +12,14 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import automation, cloud
 from homeassistant.components.webhook import async_generate_path
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED, EVENT_STATE_CHANGED
 from homeassistant.core import CoreState, Event, HomeAssistant, ServiceCall
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_capture_events,
     async_mock_service,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -49,11 +50,6 @@ Poll = Callable[..., Awaitable[None]]
 USERNAME, PASSWORD, AUTH = WEBHOOK_USERNAME, WEBHOOK_PASSWORD, WEBHOOK_AUTH
 PATH = async_generate_path(WEBHOOK_ID)
 DOCS = "https://github.com/parakey-ha/parakey-ha"  # manifest.json: documentation
-
-
-@pytest.fixture
-def options() -> dict[str, object]:
-    return {CONF_POLL_INTERVAL: 60, CONF_MAX_EVENT_AGE: 10, CONF_WEBHOOK_ENABLED: True}
 
 
 @pytest.fixture
@@ -100,7 +96,7 @@ async def test_valid_push_fires_once_and_poll_does_not_repeat_it(
     assert event.data["entity_id"] == "event.front_door_unlock"
     assert hass.states.get("event.front_door_unlock").attributes["source"] == "webhook"
     assert hass.states.get("sensor.front_door_unlocks_today").state == "1"
-    assert loaded.runtime_data.webhook.last_call is not None
+    assert loaded.runtime_data.monitor.last_call is not None
 
     # Parakey retries, then the poll finds the same log: still one event.
     assert await post(hass_client_no_auth, log) == HTTPStatus.OK
@@ -203,22 +199,32 @@ async def test_get_is_not_allowed(
     assert unlocks == []
 
 
-@pytest.mark.parametrize(
-    "options",
-    [{CONF_POLL_INTERVAL: 60, CONF_MAX_EVENT_AGE: 10, CONF_WEBHOOK_ENABLED: False}],
-)
-async def test_option_off_means_no_webhook(
+async def test_switching_the_option_off_unregisters_without_a_reload(
     hass: HomeAssistant,
     sim: ParakeySimulator,
     loaded: MockConfigEntry,
     unlocks: list[Event],
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
+    assert await post(hass_client_no_auth, sim.create_unlock()) == HTTPStatus.OK
+    assert len(unlocks) == 1
+    changes = async_capture_events(hass, EVENT_STATE_CHANGED)
+    flow = await hass.config_entries.options.async_init(loaded.entry_id)
+    flow = await hass.config_entries.options.async_configure(
+        flow["flow_id"], {"next_step_id": "settings"}
+    )
+    await hass.config_entries.options.async_configure(
+        flow["flow_id"],
+        {CONF_POLL_INTERVAL: 60, CONF_MAX_EVENT_AGE: 10, CONF_WEBHOOK_ENABLED: False},
+    )
+    await hass.async_block_till_done()
+
+    assert not loaded.runtime_data.webhook.enabled
     # Home Assistant answers 200 for an unknown webhook id, so as not to reveal it.
     assert await post(hass_client_no_auth, sim.create_unlock()) == HTTPStatus.OK
     await hass.async_block_till_done()
-    assert unlocks == []
-    assert hass.states.get("sensor.home_last_webhook") is None
+    assert len(unlocks) == 1
+    assert changes == []  # nothing went unavailable and came back
 
 
 async def test_unload_unregisters(
@@ -401,7 +407,7 @@ async def test_entry_from_1_1_drops_its_stored_cloudhook_url(
     )
     assert await hass.config_entries.async_setup(entry.entry_id)
     assert CONF_CLOUDHOOK_URL not in entry.data
-    assert entry.minor_version == 2
+    assert entry.minor_version == 3
 
 
 async def test_entry_from_a_newer_version_is_refused(

@@ -17,19 +17,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.parakey.const import (
-    CONF_MAX_EVENT_AGE,
-    CONF_POLL_INTERVAL,
-    CONF_WEBHOOK_ENABLED,
-)
 from simulator import ParakeySimulator
 
 from .helpers import WEBHOOK_AUTH, WEBHOOK_ID
-
-
-@pytest.fixture
-def options() -> dict[str, object]:
-    return {CONF_POLL_INTERVAL: 60, CONF_MAX_EVENT_AGE: 10, CONF_WEBHOOK_ENABLED: True}
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from .errors import (
 )
 from .models import Door, EventLog, Place, format_datetime, parse_datetime
 from .poller import EventLogPoller, PollerState, PollResult
+from .seen import SeenLogs
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -42,6 +43,7 @@ __all__ = [
     "Place",
     "PollResult",
     "PollerState",
+    "SeenLogs",
     "format_datetime",
     "parse_datetime",
 ]

@@ -7,11 +7,11 @@ state machine closes each gap:
 
 * The watermark is the newest ``createdAt`` the server returned (or, at first
   start, the server's ``Date``), never the local clock, and every fetch reaches
-  ``overlap`` back from it. Ids already handled are remembered, so the overlap
-  costs bandwidth, never a duplicate.
-* ``poll`` changes nothing. The caller hands the new logs on and only then calls
-  ``commit``: a failure in between leaves the old ETag, so the next probe
-  answers 200 again and the logs are fetched again.
+  ``overlap`` back from it. Ids already handled (``SeenLogs``, kept by the
+  caller) are left out, so the overlap costs bandwidth, never a duplicate.
+* ``poll`` changes nothing. The caller hands the new logs on (and marks them
+  seen) and only then calls ``commit``: a failure in between leaves the old
+  ETag, so the next probe answers 200 again and the logs are fetched again.
 * ``PollerState`` round-trips through JSON, so a restart resumes where it was.
 * Once every ``sweep_interval`` the probe is skipped and the window fetched
   anyway, because a log written late with an older ``createdAt`` does not
@@ -20,7 +20,7 @@ state machine closes each gap:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import logging
@@ -28,6 +28,7 @@ from typing import Any, Final
 
 from .client import ORDER_DESC, EventLogPage, ParakeyClient
 from .models import EventLog, format_datetime, parse_datetime
+from .seen import SeenLogs
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,10 +36,6 @@ DEFAULT_OVERLAP: Final = timedelta(minutes=5)
 DEFAULT_PAGE_SIZE: Final = 100
 DEFAULT_MAX_PAGES: Final = 500
 DEFAULT_SWEEP_INTERVAL: Final = timedelta(hours=1)
-# Parakey retries a webhook for about 20 minutes, so an id must be remembered
-# well beyond that to recognise a late duplicate.
-DEFAULT_SEEN_RETENTION: Final = timedelta(hours=24)
-DEFAULT_MAX_SEEN: Final = 5000
 STATE_VERSION: Final = 1
 
 
@@ -50,7 +47,6 @@ class PollerState:
     watermark: datetime | None = None
     last_sweep: datetime | None = None
     last_server_time: datetime | None = None
-    seen: dict[str, datetime] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Serialise to JSON-compatible data."""
@@ -64,7 +60,6 @@ class PollerState:
             "watermark": fmt(self.watermark),
             "last_sweep": fmt(self.last_sweep),
             "last_server_time": fmt(self.last_server_time),
-            "seen": {log_id: format_datetime(at) for log_id, at in self.seen.items()},
         }
 
     @classmethod
@@ -72,19 +67,12 @@ class PollerState:
         """Restore ``as_dict`` output; damaged parts are dropped, not raised."""
         if not isinstance(data, dict):
             return cls()
-        seen: dict[str, datetime] = {}
-        raw_seen = data.get("seen")
-        if isinstance(raw_seen, dict):
-            for log_id, raw_at in raw_seen.items():
-                if isinstance(log_id, str) and (at := parse_datetime(raw_at)):
-                    seen[log_id] = at
         etag = data.get("etag")
         return cls(
             etag=etag if isinstance(etag, str) else None,
             watermark=parse_datetime(data.get("watermark")),
             last_sweep=parse_datetime(data.get("last_sweep")),
             last_server_time=parse_datetime(data.get("last_server_time")),
-            seen=seen,
         )
 
 
@@ -98,7 +86,7 @@ class PollResult:
     server_time: datetime | None
     requests: int
     logs: tuple[EventLog, ...] = ()
-    # Ids known to predate the first start: remembered, never handed on.
+    # Ids known to predate the first start: to be marked seen, never handed on.
     baseline_ids: dict[str, datetime] = field(default_factory=dict)
     sweep: bool = False
 
@@ -109,40 +97,25 @@ class EventLogPoller:
     def __init__(
         self,
         client: ParakeyClient,
+        seen: SeenLogs,
         state: PollerState | None = None,
         *,
         overlap: timedelta = DEFAULT_OVERLAP,
         page_size: int = DEFAULT_PAGE_SIZE,
         max_pages: int = DEFAULT_MAX_PAGES,
         sweep_interval: timedelta = DEFAULT_SWEEP_INTERVAL,
-        seen_retention: timedelta = DEFAULT_SEEN_RETENTION,
-        max_seen: int = DEFAULT_MAX_SEEN,
     ) -> None:
-        """Start from ``state`` (a restored one, or empty for a first start)."""
+        """Start from ``state`` (a restored one, or empty for a first start).
+
+        ``seen`` is read, never written: its owner marks what it handed on.
+        """
         self._client = client
+        self._seen = seen
         self.state = state or PollerState()
         self._overlap = overlap
         self._page_size = page_size
         self._max_pages = max_pages
         self._sweep_interval = sweep_interval
-        self._seen_retention = seen_retention
-        self._max_seen = max_seen
-
-    def is_new(self, log: EventLog) -> bool:
-        """Whether ``log`` has not been handed on before.
-
-        A log older than the retention horizon is treated as handled: no poll
-        window reaches that far back, so only a stale duplicate can bring it.
-        """
-        if log.id in self.state.seen:
-            return False
-        horizon = self._horizon()
-        return horizon is None or log.created_at >= horizon
-
-    def mark_seen(self, logs: Iterable[EventLog]) -> None:
-        """Remember ``logs`` as handled (used for pushes too)."""
-        for log in logs:
-            self.state.seen[log.id] = log.created_at
 
     async def poll(self) -> PollResult:
         """Run one cycle; call ``commit`` with the result once it is handled."""
@@ -162,7 +135,7 @@ class EventLogPoller:
         return await self._fetch_window(probe.etag, requests=1, sweep=False)
 
     def commit(self, result: PollResult) -> None:
-        """Apply ``result``: the caller has handled every log in it."""
+        """Move on past ``result``: the caller handed on (and marked) its logs."""
         state = self.state
         if result.etag is not None:
             state.etag = result.etag
@@ -174,9 +147,6 @@ class EventLogPoller:
             state.last_server_time = result.server_time
             if result.sweep or state.last_sweep is None:
                 state.last_sweep = result.server_time
-        state.seen.update(result.baseline_ids)
-        self.mark_seen(result.logs)
-        self._prune()
 
     async def _first_poll(self) -> PollResult:
         """Learn the ETag and a server-side baseline; hand on no history."""
@@ -216,10 +186,10 @@ class EventLogPoller:
         watermark = self.state.watermark
         assert watermark is not None  # noqa: S101 - only called after the first poll
         found, fetched, server_time = await self._collect(
-            watermark - self._overlap, self.state.seen
+            watermark - self._overlap, self._seen
         )
         new = sorted(
-            (log for log in found.values() if self.is_new(log)),
+            (log for log in found.values() if self._seen.is_new(log)),
             key=lambda log: (log.created_at, log.id),
         )
         newest = max((log.created_at for log in found.values()), default=watermark)
@@ -234,7 +204,7 @@ class EventLogPoller:
         )
 
     async def _collect(
-        self, start: datetime, seen: set[str] | dict[str, datetime]
+        self, start: datetime, seen: Container[str]
     ) -> tuple[dict[str, EventLog], int, datetime | None]:
         """Page through ``createdAt >= start`` newest first.
 
@@ -283,29 +253,3 @@ class EventLogPoller:
         return (
             last is not None and now is not None and now - last >= self._sweep_interval
         )
-
-    def _horizon(self) -> datetime | None:
-        if self.state.watermark is None:
-            return None
-        return self.state.watermark - max(self._seen_retention, self._overlap)
-
-    def _prune(self) -> None:
-        """Keep the seen-id memory bounded.
-
-        Ids past the retention horizon go first; beyond ``max_seen`` the oldest
-        go too, but never one the next fetch window can return again.
-        """
-        seen = self.state.seen
-        horizon = self._horizon()
-        if horizon is not None:
-            for log_id in [i for i, at in seen.items() if at < horizon]:
-                del seen[log_id]
-        if len(seen) <= self._max_seen or self.state.watermark is None:
-            return
-        keep_from = self.state.watermark - self._overlap
-        excess = len(seen) - self._max_seen
-        for log_id, at in sorted(seen.items(), key=lambda item: item[1]):
-            if excess <= 0 or at >= keep_from:
-                break
-            del seen[log_id]
-            excess -= 1

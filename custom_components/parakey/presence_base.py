@@ -1,0 +1,63 @@
+"""The base class of the presence tracker, as the running Home Assistant offers it.
+
+Home Assistant 2026.7 moved person and zone to zone membership (``in_zones``):
+a tracker counts a person into ``zone.home`` only when it says which zone it
+means. A connection-style tracker (``BaseScannerEntity``) does: connected
+means "in the associated zone" (``zone.home`` unless the user picks another),
+unknown means nothing. Older releases lack that class; there the tracker is a
+plain non-GPS tracker whose state is ``home`` or unknown, which person reads
+the same way. Both are driven by one property, ``at_home``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.components.device_tracker.const import SourceType
+from homeassistant.const import STATE_HOME
+
+if TYPE_CHECKING:
+    # Type-checked against the oldest supported release (2025.4).
+    from homeassistant.components.device_tracker.config_entry import (
+        BaseTrackerEntity as _TrackerBase,
+    )
+
+    HAS_ZONE_MEMBERSHIP = False
+else:
+    try:
+        from homeassistant.components.device_tracker import (
+            BaseScannerEntity as _TrackerBase,
+        )
+
+        HAS_ZONE_MEMBERSHIP = True
+    except ImportError:  # 2025.4 - 2026.6
+        from homeassistant.components.device_tracker.config_entry import (
+            BaseTrackerEntity as _TrackerBase,
+        )
+
+        HAS_ZONE_MEMBERSHIP = False
+
+
+class PresenceTrackerBase(_TrackerBase):
+    """A non-GPS tracker that is home (or in its zone) while ``at_home``."""
+
+    # Diagnostic, as trackers are by default (mobile_app's too): the person
+    # settings offer it all the same, and it stays off generated dashboards.
+    _attr_source_type = SourceType.ROUTER
+
+    @property
+    def at_home(self) -> bool:
+        """Whether the person is at the door's place now."""
+        raise NotImplementedError
+
+    @property
+    def is_connected(self) -> bool | None:
+        """Zone-membership releases: in the associated zone, else nothing known."""
+        return True if self.at_home else None
+
+    if not HAS_ZONE_MEMBERSHIP:
+
+        @property
+        def state(self) -> str | None:
+            """Older releases: ``home``, else unknown (which person ignores)."""
+            return STATE_HOME if self.at_home else None
