@@ -11,8 +11,13 @@ so saving the options never reloads the entry (no entity goes unavailable).
 
 from __future__ import annotations
 
-from homeassistant.const import CONF_ACCESS_TOKEN, CONF_WEBHOOK_ID, Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.const import (
+    CONF_ACCESS_TOKEN,
+    CONF_WEBHOOK_ID,
+    EVENT_CORE_CONFIG_UPDATE,
+    Platform,
+)
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
@@ -42,6 +47,7 @@ from .issues import async_clear_all
 from .people import PeopleDirectory, links_from_options
 from .services import async_setup_services
 from .storage import ParakeyStore, async_remove_store
+from .texts import async_load_texts
 from .webhook import WebhookEndpoint
 from .webhook_monitor import WebhookMonitor
 from .webhook_url import async_delete_cloudhook
@@ -53,8 +59,18 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions, so automations validate even without a loaded entry."""
+    """Register the actions, so automations validate even without a loaded entry.
+
+    Also have the logbook's texts ready in the server's language, and again
+    whenever the language changes.
+    """
     async_setup_services(hass)
+    await async_load_texts(hass)
+
+    async def reload_texts(_: Event) -> None:
+        await async_load_texts(hass)
+
+    hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, reload_texts)
     return True
 
 

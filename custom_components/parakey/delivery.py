@@ -104,7 +104,6 @@ class UnlockDelivery:
                 return 0
             ordered = sorted(fresh.values(), key=lambda log: (log.created_at, log.id))
             self.seen.mark(ordered)
-            self._store.async_schedule_save()
             self._learn(ordered)
             for index, log in enumerate(ordered, 1):
                 self._deliver(log, source)
@@ -112,6 +111,9 @@ class UnlockDelivery:
                     # A catch-up can hold thousands of logs: let the loop run
                     # (and listeners drain their queued events) between chunks.
                     await asyncio.sleep(0)
+            # Written now, not in a second: if Home Assistant dies (no unload,
+            # no final save), what was delivered is not delivered again.
+            await self._store.async_save()
             return len(ordered)
 
     def build_unlock(self, log: EventLog, source: str, *, delayed: bool) -> Unlock:
@@ -152,6 +154,7 @@ class UnlockDelivery:
         self._hass.bus.async_fire(
             EVENT_UNLOCK,
             unlock.event_data(),
+            context=unlock.context,
             time_fired=min(log.timestamp, now).timestamp(),
         )
         self.recent.append(unlock)

@@ -15,6 +15,12 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import CONF_DEVICE_ID, CONF_DOMAIN, CONF_PLATFORM, CONF_TYPE
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.selector import (
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+)
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 import voluptuous as vol
@@ -22,6 +28,7 @@ import voluptuous as vol
 from .const import DOMAIN, EVENT_TYPE_UNLOCKED, EVENT_UNLOCK
 from .identifiers import door_id_of_device, parakey_id_of_device
 from .people import person_names
+from .texts import async_selector_label
 
 TRIGGER_ANY_DOOR = "any_door_unlocked"
 CONF_USER_ID = "user_id"
@@ -75,22 +82,30 @@ def _entry_of_device(hass: HomeAssistant, device_id: str) -> ConfigEntry | None:
 async def async_get_trigger_capabilities(
     hass: HomeAssistant, config: ConfigType
 ) -> dict[str, vol.Schema]:
-    """An optional "Who": the Parakey users seen at the device's place."""
+    """An optional "Who": the Parakey users seen at the device's place, searchable."""
     entry = _entry_of_device(hass, config[CONF_DEVICE_ID])
-    choices: dict[str, str] = {}
+    choices: list[SelectOptionDict] = []
     if entry is not None and entry.state is ConfigEntryState.LOADED:
-        persons = person_names(hass)
-        people = entry.runtime_data.people
-        for user in people.users.values():
-            person = persons.get(people.person_of(user.user_id) or "")
-            shown = person and person.casefold() != user.label.casefold()
-            choices[user.user_id] = f"{user.label} ({person})" if shown else user.label
-    # An empty first choice, so a pick can be undone in the editor: anyone.
-    ordered = {
-        ANYONE: "—",
-        **dict(sorted(choices.items(), key=lambda choice: choice[1].casefold())),
+        choices = entry.runtime_data.people.user_choices(person_names(hass))
+    anyone = await async_selector_label(hass, "who", "anyone")
+    # "Anyone" first, so a pick can be undone in the editor. A combo box (it
+    # takes typed text) is the one picker that searches a thousand users.
+    return {
+        "extra_fields": vol.Schema(
+            {
+                vol.Optional(CONF_USER_ID): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[
+                            SelectOptionDict(value=ANYONE, label=anyone),
+                            *choices,
+                        ],
+                        mode=SelectSelectorMode.DROPDOWN,
+                        custom_value=True,
+                    )
+                )
+            }
+        )
     }
-    return {"extra_fields": vol.Schema({vol.Optional(CONF_USER_ID): vol.In(ordered)})}
 
 
 async def async_attach_trigger(
@@ -102,7 +117,7 @@ async def async_attach_trigger(
     """Listen for timely unlocks of the door, or of any door of the place."""
     event_data: dict[str, Any] = {"delayed": False}
     if user_id := config.get(CONF_USER_ID):
-        event_data[CONF_USER_ID] = user_id
+        event_data[CONF_USER_ID] = _user_id_of(hass, config[CONF_DEVICE_ID], user_id)
     if config[CONF_TYPE] == EVENT_TYPE_UNLOCKED:
         event_data[CONF_DEVICE_ID] = config[CONF_DEVICE_ID]
     else:
@@ -117,6 +132,15 @@ async def async_attach_trigger(
     return await event_trigger.async_attach_trigger(
         hass, event_config, action, trigger_info, platform_type="device"
     )
+
+
+def _user_id_of(hass: HomeAssistant, device_id: str, who: str) -> str:
+    """The user id ``who`` stands for: typed into the picker, it may be a name."""
+    entry = _entry_of_device(hass, device_id)
+    if entry is None or entry.state is not ConfigEntryState.LOADED:
+        return who
+    found = entry.runtime_data.people.find_users(who, person_names(hass))
+    return found[0] if len(found) == 1 else who
 
 
 def _only_doors_of_place(

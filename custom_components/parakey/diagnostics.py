@@ -36,7 +36,6 @@ TO_REDACT = {
     "access_name",
     "door_name",
     "place_name",
-    "person_entity_id",
 }
 
 

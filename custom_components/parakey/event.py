@@ -66,6 +66,8 @@ class ParakeyUnlockEvent(ParakeyDoorEntity, EventEntity):
         if unlock.delayed:
             return
         log = unlock.log
+        # The unlock's context: the logbook shows who caused this state.
+        self.async_set_context(unlock.context)
         self._trigger_event(
             EVENT_TYPE_UNLOCKED,
             {

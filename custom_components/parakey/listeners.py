@@ -40,4 +40,6 @@ class Listeners[**P]:
             try:
                 listener(*args, **kwargs)
             except Exception:
+                # One faulty listener must not starve the rest: an unlock is
+                # claimed before it is handed on, so it would be lost to them.
                 _LOGGER.exception("Error in a Parakey listener")

@@ -1,8 +1,11 @@
-"""Logbook lines for ``parakey_unlock``: "Front door unlocked by Alice".
+"""Logbook lines for ``parakey_unlock``: "Alice Andersson unlocked Front door".
 
-The person linked to the Parakey user is named where there is one. The
-logbook's messages are English in Home Assistant itself too: describers
-get no language.
+One line per unlock, at the time the door opened, in Home Assistant's
+language. Its subject is who (the linked person, else the Parakey name, else
+"someone with the key ..."), so the door's event entity, whose own line shares
+the unlock's context, reads "Unlocked, via Alice Andersson". The line names no
+entity: Home Assistant 2026.7+ would put the entity's name ("Unlock") first;
+the door's own activity still lists it, from the event data.
 """
 
 from __future__ import annotations
@@ -11,13 +14,16 @@ from collections.abc import Callable
 from typing import Any
 
 from homeassistant.components.logbook.const import (
-    LOGBOOK_ENTRY_ENTITY_ID,
+    LOGBOOK_ENTRY_ICON,
     LOGBOOK_ENTRY_MESSAGE,
     LOGBOOK_ENTRY_NAME,
 )
 from homeassistant.core import Event, HomeAssistant, callback
 
 from .const import DOMAIN, EVENT_UNLOCK
+from .texts import text
+
+ICON = "mdi:door-open"
 
 
 @callback
@@ -32,20 +38,21 @@ def async_describe_events(
         data = event.data
         person = hass.states.get(data.get("person_entity_id") or "")
         who = person.name if person else data.get("user_name")
-        if who:
-            message = f"unlocked by {who}"
-        elif key := data.get("access_name"):
-            message = f"unlocked with the key {key}"
-        else:
-            message = "unlocked"
-        if data.get("delayed"):
-            message += " (reported late by the lock)"
-        description: dict[str, Any] = {
-            LOGBOOK_ENTRY_NAME: data.get("door_name") or "Parakey door",
-            LOGBOOK_ENTRY_MESSAGE: message,
+        if not who:
+            key = data.get("access_name")
+            who = (
+                text(hass, "logbook_someone_with_key", access=key)
+                if key
+                else text(hass, "logbook_someone")
+            )
+        door = (
+            data.get("door_name") or data.get("door_id") or text(hass, "logbook_a_door")
+        )
+        late = "logbook_unlocked_late" if data.get("delayed") else "logbook_unlocked"
+        return {
+            LOGBOOK_ENTRY_NAME: who,
+            LOGBOOK_ENTRY_MESSAGE: text(hass, late, door=door),
+            LOGBOOK_ENTRY_ICON: ICON,
         }
-        if data.get("entity_id"):
-            description[LOGBOOK_ENTRY_ENTITY_ID] = data["entity_id"]
-        return description
 
     async_describe_event(DOMAIN, EVENT_UNLOCK, describe)

@@ -1,8 +1,14 @@
-"""Options: how often to poll, which unlocks are too old to act on, the webhook."""
+"""Options: polling and the webhook; people and presence.
+
+A menu leads to each form. Submitting a form saves it and the running entry
+follows at once (no reload), then the menu comes back with "Done", so a form
+opened by mistake is one Submit away from the menu. Nothing is saved before
+a form is submitted: abandoning the webhook page must not break the header
+already pasted into My Parakey, nor leave a cloudhook for an id never saved.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +23,10 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
 )
 import voluptuous as vol
 
@@ -38,13 +48,19 @@ from .const import (
     MAX_PRESENCE_MINUTES,
     MIN_POLL_INTERVAL,
 )
-from .people import KnownUser, person_names, suggest_person
+from .people import PeopleDirectory, person_names, suggest_links
 from .webhook_url import async_delete_cloudhook, async_resolve_url, authorization_value
 
 if TYPE_CHECKING:
     from .data import ParakeyConfigEntry
 
 CONF_REGENERATE = "regenerate_credentials"
+CONF_SUGGESTED = "suggested_links"
+CONF_USER = "user"
+CONF_PERSON = "person"
+MENU = ["settings", "people"]
+# The links listed on the People page; the rest is counted.
+LINKS_SHOWN = 20
 
 
 def _number_box(minimum: int, maximum: int, unit: str) -> NumberSelector:
@@ -59,24 +75,8 @@ def _number_box(minimum: int, maximum: int, unit: str) -> NumberSelector:
     )
 
 
-def _user_fields(users: Iterable[KnownUser]) -> dict[str, str]:
-    """A form field per known user, named so the form shows who it is."""
-    fields: dict[str, str] = {}
-    for user in sorted(users, key=lambda u: (u.label.casefold(), u.user_id)):
-        label = user.label
-        if label in fields or label in (CONF_PRESENCE, CONF_PRESENCE_MINUTES):
-            label = f"{label} ({user.user_id})"
-        fields[label] = user.user_id
-    return fields
-
-
 class ParakeyOptionsFlow(OptionsFlow):
-    """Tune polling and delays, and switch the webhook on or off.
-
-    Nothing is saved until the user finishes: abandoning the flow must not
-    break the header already pasted into My Parakey, nor leave a cloudhook
-    for a webhook id that was never saved.
-    """
+    """Tune polling and the webhook; link people and switch presence on."""
 
     config_entry: ParakeyConfigEntry
 
@@ -85,12 +85,27 @@ class ParakeyOptionsFlow(OptionsFlow):
         self._options: dict[str, Any] = {}
         self._credentials: dict[str, str] = {}
         self._unsaved_cloudhook: str | None = None
+        self._user_id: str | None = None
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Choose what to change."""
-        return self.async_show_menu(step_id="init", menu_options=["settings", "people"])
+        return self.async_show_menu(step_id="init", menu_options=MENU)
+
+    async def async_step_saved(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The menu again after a save, with a way to close."""
+        return self.async_show_menu(step_id="saved", menu_options=[*MENU, "done"])
+
+    async def async_step_done(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Close; every form was saved when it was submitted."""
+        return self.async_create_entry(data=dict(self.config_entry.options))
+
+    # ----- polling and webhook -----
 
     async def async_step_settings(
         self, user_input: dict[str, Any] | None = None
@@ -104,7 +119,7 @@ class ParakeyOptionsFlow(OptionsFlow):
                 CONF_WEBHOOK_ENABLED: bool(user_input[CONF_WEBHOOK_ENABLED]),
             }
             if not self._options[CONF_WEBHOOK_ENABLED]:
-                return await self._async_finish()
+                return await self._async_save()
             self._async_new_credentials(regenerate=False)
             return await self.async_step_webhook()
         options = self.config_entry.options
@@ -134,7 +149,7 @@ class ParakeyOptionsFlow(OptionsFlow):
         """Show what to paste into My Parakey, and what stands in the way."""
         if user_input is not None:
             if not user_input.get(CONF_REGENERATE):
-                return await self._async_finish()
+                return await self._async_save()
             self._async_new_credentials(regenerate=True)
         data = {**self.config_entry.data, **self._credentials}
         webhook_id = data[CONF_WEBHOOK_ID]
@@ -157,56 +172,6 @@ class ParakeyOptionsFlow(OptionsFlow):
             },
         )
 
-    async def async_step_people(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Link Parakey users to persons, and choose whether unlocks mean home."""
-        if self.config_entry.state is not ConfigEntryState.LOADED:
-            return self.async_abort(reason="not_loaded")
-        people = self.config_entry.runtime_data.people
-        fields = _user_fields(people.users.values())
-        if user_input is not None:
-            links = {
-                user_id: person
-                for field, user_id in fields.items()
-                if (person := user_input.get(field))
-            }
-            self._options = {
-                **self.config_entry.options,
-                CONF_PEOPLE: links,
-                CONF_PRESENCE: bool(user_input[CONF_PRESENCE]),
-                CONF_PRESENCE_MINUTES: int(user_input[CONF_PRESENCE_MINUTES]),
-            }
-            return await self._async_finish()
-        options = self.config_entry.options
-        persons = person_names(self.hass)
-        suggested: dict[str, Any] = {
-            CONF_PRESENCE: options.get(CONF_PRESENCE, False),
-            CONF_PRESENCE_MINUTES: options.get(
-                CONF_PRESENCE_MINUTES, DEFAULT_PRESENCE_MINUTES
-            ),
-        }
-        schema: dict[Any, Any] = {}
-        for field, user_id in fields.items():
-            user = people.users[user_id]
-            # A name match is only suggested: the user sees it and submits it.
-            if person := people.person_of(user_id) or suggest_person(user, persons):
-                suggested[field] = person
-            schema[vol.Optional(field)] = EntitySelector(
-                EntitySelectorConfig(domain="person")
-            )
-        schema[vol.Required(CONF_PRESENCE)] = BooleanSelector()
-        schema[vol.Required(CONF_PRESENCE_MINUTES)] = _number_box(
-            1, MAX_PRESENCE_MINUTES, UnitOfTime.MINUTES
-        )
-        return self.async_show_form(
-            step_id="people",
-            data_schema=self.add_suggested_values_to_schema(
-                vol.Schema(schema), suggested
-            ),
-            description_placeholders={"count": str(len(fields))},
-        )
-
     @callback
     def _async_new_credentials(self, *, regenerate: bool) -> None:
         """Make the webhook id and credentials once; new ones on request."""
@@ -217,22 +182,157 @@ class ParakeyOptionsFlow(OptionsFlow):
             self._credentials[CONF_WEBHOOK_USERNAME] = f"ha-{secrets.token_hex(4)}"
             self._credentials[CONF_WEBHOOK_PASSWORD] = secrets.token_urlsafe(24)
 
-    async def _async_finish(self) -> ConfigFlowResult:
-        """Save, and make the running entry follow the new options at once.
+    # ----- people and presence -----
+
+    def _people(self) -> PeopleDirectory | None:
+        if self.config_entry.state is not ConfigEntryState.LOADED:
+            return None
+        return self.config_entry.runtime_data.people
+
+    async def async_step_people(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Presence, links suggested by name, and one user to link by hand.
+
+        One link at a time scales to a place of a thousand users: the user
+        picker searches, and no form grows with the number of users.
+        """
+        if (people := self._people()) is None:
+            return self.async_abort(reason="not_loaded")
+        options = self.config_entry.options
+        links = dict(people.links)
+        persons = person_names(self.hass)
+        suggestions = suggest_links(people, persons)
+        errors: dict[str, str] = {}
+        if user_input is not None and (typed := user_input.get(CONF_USER)):
+            # Picked, or typed into the search box: a name, a person, an id.
+            found = people.find_users(typed, persons)
+            if len(found) == 1:
+                self._user_id = found[0]
+            else:
+                errors[CONF_USER] = "ambiguous_user" if found else "unknown_user"
+        if user_input is not None and not errors:
+            links |= {
+                user_id: person
+                for user_id, person in suggestions.items()
+                if user_id in user_input.get(CONF_SUGGESTED, [])
+            }
+            self._options = {
+                **options,
+                CONF_PEOPLE: links,
+                CONF_PRESENCE: bool(user_input[CONF_PRESENCE]),
+                CONF_PRESENCE_MINUTES: int(user_input[CONF_PRESENCE_MINUTES]),
+            }
+            if user_input.get(CONF_USER):
+                return await self.async_step_link()
+            return await self._async_save()
+        schema: dict[Any, Any] = {}
+        suggested: dict[str, Any] = {
+            CONF_PRESENCE: options.get(CONF_PRESENCE, False),
+            CONF_PRESENCE_MINUTES: options.get(
+                CONF_PRESENCE_MINUTES, DEFAULT_PRESENCE_MINUTES
+            ),
+        }
+        if suggestions:
+            # A name match is only suggested: ticked, but linked on Submit.
+            schema[vol.Optional(CONF_SUGGESTED)] = SelectSelector(
+                SelectSelectorConfig(
+                    options=[
+                        SelectOptionDict(
+                            value=user_id,
+                            label=f"{people.users[user_id].label} → {persons[person]}",
+                        )
+                        for user_id, person in suggestions.items()
+                    ],
+                    multiple=True,
+                    mode=SelectSelectorMode.LIST,
+                )
+            )
+            suggested[CONF_SUGGESTED] = list(suggestions)
+        # A combo box: the one picker that searches (it also takes typed text).
+        schema[vol.Optional(CONF_USER)] = SelectSelector(
+            SelectSelectorConfig(
+                options=people.user_choices(persons),
+                mode=SelectSelectorMode.DROPDOWN,
+                custom_value=True,
+            )
+        )
+        schema[vol.Required(CONF_PRESENCE)] = BooleanSelector()
+        schema[vol.Required(CONF_PRESENCE_MINUTES)] = _number_box(
+            1, MAX_PRESENCE_MINUTES, UnitOfTime.MINUTES
+        )
+        shown = [
+            f"- {people.label(user_id)} → {persons.get(person, person)}"
+            for user_id, person in sorted(
+                links.items(), key=lambda link: people.label(link[0]).casefold()
+            )
+        ]
+        if len(shown) > LINKS_SHOWN:
+            shown = [*shown[:LINKS_SHOWN], f"- … (+{len(shown) - LINKS_SHOWN})"]
+        return self.async_show_form(
+            step_id="people",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(schema), user_input or suggested
+            ),
+            errors=errors,
+            description_placeholders={
+                "count": str(len(people.users)),
+                "links": "\n".join(shown) or "-",
+            },
+        )
+
+    async def async_step_link(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The person of one Parakey user; empty unlinks."""
+        people = self._people()
+        if people is None or self._user_id is None:
+            return self.async_abort(reason="not_loaded")
+        user_id = self._user_id
+        links: dict[str, str] = dict(self._options[CONF_PEOPLE])
+        if user_input is not None:
+            if person := user_input.get(CONF_PERSON):
+                links[user_id] = person
+            else:
+                links.pop(user_id, None)
+            self._options = {**self._options, CONF_PEOPLE: links}
+            return await self._async_save()
+        persons = person_names(self.hass)
+        current = links.get(user_id) or suggest_links(
+            people, persons, only=[user_id]
+        ).get(user_id)
+        return self.async_show_form(
+            step_id="link",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(
+                    {
+                        vol.Optional(CONF_PERSON): EntitySelector(
+                            EntitySelectorConfig(domain="person")
+                        )
+                    }
+                ),
+                {CONF_PERSON: current} if current else {},
+            ),
+            description_placeholders={"user": people.label(user_id)},
+        )
+
+    # ----- saving -----
+
+    async def _async_save(self) -> ConfigFlowResult:
+        """Save, make the running entry follow at once, and show the menu again.
 
         No reload: a reload makes every entity unavailable for a moment, which
-        shows in the logbook and flips linked persons. The options are saved
-        here, not only by ``async_create_entry``, so the entry follows them
-        before the flow closes.
+        shows in the logbook and flips linked persons.
         """
         entry = self.config_entry
         self.hass.config_entries.async_update_entry(
             entry, data={**entry.data, **self._credentials}, options=self._options
         )
+        self._credentials = {}
         self._unsaved_cloudhook = None
         if entry.state is ConfigEntryState.LOADED:
             await async_apply_options(self.hass, entry)
-        return self.async_create_entry(data=self._options)
+        return await self.async_step_saved()
 
     @callback
     def async_remove(self) -> None:

@@ -8,13 +8,15 @@ entry's options; the user makes them, a name match only suggests one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 import unicodedata
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.selector import SelectOptionDict
 
 from .api import format_datetime, parse_datetime
 from .const import CONF_PEOPLE
@@ -105,6 +107,60 @@ class PeopleDirectory:
         """Take the links the options hold now."""
         self.links = dict(links)
 
+    def label(self, user_id: str) -> str:
+        """How to show a user: the name, else the id."""
+        user = self._users.get(user_id)
+        return user.label if user else user_id
+
+    def user_choices(self, persons: Mapping[str, str]) -> list[SelectOptionDict]:
+        """Every known user for a picker: the name, and the linked person's.
+
+        Namesakes get their id, so two Alice Anderssons can be told apart.
+        """
+        counts = Counter(user.label.casefold() for user in self._users.values())
+        choices = []
+        for user in self._users.values():
+            label = user.label
+            if counts[label.casefold()] > 1:
+                label = f"{label} ({user.user_id})"
+            person = persons.get(self.links.get(user.user_id, ""))
+            if person and person.casefold() != user.label.casefold():
+                label = f"{label} ({person})"
+            choices.append(SelectOptionDict(value=user.user_id, label=label))
+        return sorted(choices, key=lambda choice: choice["label"].casefold())
+
+    def find_users(self, text: str, persons: Mapping[str, str]) -> list[str]:
+        """The users ``text`` names: a user id, a linked person, or a name.
+
+        An id or person wins outright; names match as the suggestions do
+        (case, accents, word order and missing words do not matter).
+        """
+        text = text.strip()
+        if text in self._users:
+            return [text]
+        if linked := [u for u, person in self.links.items() if person == text]:
+            return linked
+        exact = normalise_name(text)
+        by_name = [
+            u.user_id
+            for u in self._users.values()
+            if u.name and normalise_name(u.name) == exact
+        ]
+        if by_name:
+            return by_name
+        by_person = [
+            u
+            for u, person in self.links.items()
+            if normalise_name(persons.get(person, "")) == exact
+        ]
+        if by_person:
+            return by_person
+        return [
+            u.user_id
+            for u in self._users.values()
+            if u.name and names_match(text, u.name)
+        ]
+
     def person_of(self, user_id: str | None) -> str | None:
         """The person entity linked to ``user_id``, if any."""
         return self.links.get(user_id) if user_id else None
@@ -136,13 +192,54 @@ def person_names(hass: HomeAssistant) -> dict[str, str]:
     return {state.entity_id: state.name for state in hass.states.async_all("person")}
 
 
+def names_match(user_name: str, person_name: str) -> bool:
+    """Whether two names may be the same person: every word of one is in the other.
+
+    "Bob" and "Bob Berg" match, as do "andersson älice" and "Alice Andersson";
+    "Bob" and "Bobby" do not.
+    """
+    user, person = set(normalise_name(user_name)), set(normalise_name(person_name))
+    return bool(user and person) and (user <= person or person <= user)
+
+
 def suggest_person(user: KnownUser, persons: Mapping[str, str]) -> str | None:
-    """The one person whose name matches the user's, if exactly one does."""
+    """The one person the user's name points to: an exact match, else a partial one."""
     if not user.name:
         return None
     wanted = normalise_name(user.name)
-    matches = [eid for eid, name in persons.items() if normalise_name(name) == wanted]
-    return matches[0] if len(matches) == 1 else None
+    exact = [eid for eid, name in persons.items() if normalise_name(name) == wanted]
+    if exact:
+        return exact[0] if len(exact) == 1 else None
+    partial = [eid for eid, name in persons.items() if names_match(user.name, name)]
+    return partial[0] if len(partial) == 1 else None
+
+
+def suggest_links(
+    people: PeopleDirectory,
+    persons: Mapping[str, str],
+    *,
+    only: Iterable[str] | None = None,
+) -> dict[str, str]:
+    """Links a name match suggests for unlinked users, to be confirmed by the user.
+
+    A person already linked is not suggested again, and a person two users
+    point to is suggested for neither: a suggestion must be unambiguous.
+    """
+    free = {
+        eid: name for eid, name in persons.items() if eid not in people.links.values()
+    }
+    wanted = set(only) if only is not None else None
+    candidates = {
+        user.user_id: person
+        for user in people.users.values()
+        if user.user_id not in people.links
+        and (wanted is None or user.user_id in wanted)
+        and (person := suggest_person(user, free))
+    }
+    if wanted is not None:
+        return candidates
+    counts = Counter(candidates.values())
+    return {user: person for user, person in candidates.items() if counts[person] == 1}
 
 
 def links_from_options(options: Mapping[str, Any]) -> dict[str, str]:

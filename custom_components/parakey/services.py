@@ -44,6 +44,7 @@ from .api import ORDER_DESC, EventLog, ParakeyClient, ParakeyError
 from .const import DOMAIN, LOGGER
 from .data import ParakeyConfigEntry
 from .failures import translated
+from .people import person_names
 
 SERVICE_GET_UNLOCKS: Final = "get_unlocks"
 SOURCE_HISTORY: Final = "history"
@@ -51,6 +52,8 @@ SOURCE_HISTORY: Final = "history"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_DOOR: Final = "door"
 ATTR_USER_ID: Final = "user_id"
+ATTR_USER: Final = "user"
+ATTR_PERSON: Final = "person"
 ATTR_START: Final = "start"
 ATTR_END: Final = "end"
 ATTR_LIMIT: Final = "limit"
@@ -67,7 +70,10 @@ GET_UNLOCKS_SCHEMA: Final = vol.Schema(
     {
         vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
         vol.Optional(ATTR_DOOR): cv.string,
-        vol.Optional(ATTR_USER_ID): cv.string,
+        # One way to say who: a name (or id), a person, or (as before) an id.
+        vol.Exclusive(ATTR_USER, "who"): cv.string,
+        vol.Exclusive(ATTR_PERSON, "who"): cv.entity_domain("person"),
+        vol.Exclusive(ATTR_USER_ID, "who"): cv.string,
         vol.Optional(ATTR_START): cv.datetime,
         vol.Optional(ATTR_END): cv.datetime,
         vol.Optional(ATTR_LIMIT, default=DEFAULT_LIMIT): vol.All(
@@ -117,7 +123,7 @@ class UnlockQuery:
     start: datetime
     end: datetime
     door_id: str | None = None
-    user_id: str | None = None
+    user_ids: frozenset[str] | None = None
     limit: int = DEFAULT_LIMIT
 
     def matches(self, log: EventLog) -> bool:
@@ -125,7 +131,7 @@ class UnlockQuery:
         return (
             self.start <= log.timestamp <= self.end
             and (self.door_id is None or log.door_id == self.door_id)
-            and (self.user_id is None or log.user_id == self.user_id)
+            and (self.user_ids is None or log.user_id in self.user_ids)
         )
 
 
@@ -205,6 +211,40 @@ def _loaded_entry(hass: HomeAssistant, entry_id: str) -> ParakeyConfigEntry:
     return entry
 
 
+def _users_asked_for(
+    entry: ParakeyConfigEntry, call: ServiceCall
+) -> frozenset[str] | None:
+    """The Parakey users the call names, by name, person or id; None for anyone.
+
+    An id is taken as it is (a user Home Assistant never saw may still be in
+    Parakey's log); a name or person must name somebody, or the call says so.
+    """
+    if user_id := call.data.get(ATTR_USER_ID):
+        return frozenset({user_id})
+    who = call.data.get(ATTR_USER) or call.data.get(ATTR_PERSON)
+    if not who:
+        return None
+    people = entry.runtime_data.people
+    persons = person_names(call.hass)
+    found = people.find_users(who, persons)
+    if not found:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="user_not_found",
+            translation_placeholders={"user": who, "title": entry.title},
+        )
+    if len(found) > 1 and not who.startswith("person."):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="user_ambiguous",
+            translation_placeholders={
+                "user": who,
+                "users": ", ".join(sorted(people.label(u) for u in found)),
+            },
+        )
+    return frozenset(found)
+
+
 async def _async_get_unlocks(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entry = _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
@@ -232,7 +272,7 @@ async def _async_get_unlocks(call: ServiceCall) -> ServiceResponse:
         start=start,
         end=end,
         door_id=door_id,
-        user_id=call.data.get(ATTR_USER_ID) or None,
+        user_ids=_users_asked_for(entry, call),
         limit=call.data[ATTR_LIMIT],
     )
     try:

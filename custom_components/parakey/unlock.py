@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from homeassistant.core import Context
 
 from .api import EventLog, format_datetime
 
@@ -18,6 +20,9 @@ class Unlock:
     device_id: str | None = None
     entity_id: str | None = None
     person_entity_id: str | None = None
+    # Shared by the bus event and every state the unlock writes, so the
+    # logbook ties the event entity's line to who unlocked.
+    context: Context = field(default_factory=Context, compare=False)
 
     def event_data(self) -> dict[str, Any]:
         """The data of the ``parakey_unlock`` bus event (design.md's table)."""

@@ -194,16 +194,14 @@ class WebhookEndpoint:
                 type(payload).__name__,
             )
         else:
-            # A task of its own, so a caller that hangs up (Home Assistant
-            # then cancels this handler) still gets its unlock delivered. A
-            # background one, because during start-up delivery waits until
-            # automations listen, and start-up itself waits for tracked tasks;
-            # Parakey gets its 200 at once then.
-            task = self._entry.async_create_background_task(
+            # Acknowledged at once, as Parakey advises, and delivered in a task
+            # of its own: a caller that hangs up still gets its unlock
+            # delivered, and a push never waits behind a poll's catch-up. A
+            # background task, because during start-up delivery waits until
+            # automations listen, and start-up itself waits for tracked tasks.
+            self._entry.async_create_background_task(
                 hass,
                 self._delivery.async_ingest([log], SOURCE_WEBHOOK),
                 "parakey webhook delivery",
             )
-            if self._delivery.started.is_set():
-                await asyncio.shield(task)
         return web.Response(status=200)

@@ -37,6 +37,7 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.parakey.const import DOMAIN
+from custom_components.parakey.logbook import ICON
 from simulator import ParakeySimulator, SimulatorServer
 
 from .helpers import WEBHOOK_AUTH, WEBHOOK_ID, add_entry
@@ -133,21 +134,27 @@ async def test_an_unlock_writes_at_most_two_logbook_lines(
         (polled, "Front door", "Alice Andersson", FRONT_EVENT),
         (pushed, "Back door", "Carla Cruz", "event.back_door_unlock"),
     ):
-        assert len(lines) <= 2, lines
-        # The line that says it: "<door> unlocked by <person>", on the door's entity.
+        assert len(lines) == 2, lines
+        # The line that says it: "<person> unlocked <door>", at the door time.
         said = [line for line in lines if line.get("domain") == DOMAIN]
         assert said == [
             {
                 "domain": DOMAIN,
-                "name": door,
-                "message": f"unlocked by {person}",
-                "entity_id": entity_id,
+                "name": person,
+                "message": f"unlocked {door}",
+                "icon": ICON,
                 "when": said[0]["when"],
             }
             | {k: v for k, v in said[0].items() if k.startswith("context_")}
         ]
-        # Any other line is the event entity's own; no sensor writes one.
-        assert {line["entity_id"] for line in lines} == {entity_id}
+        # The other is the event entity's own, caused by the same unlock: the
+        # logbook names who ("via Alice Andersson"). No sensor writes one.
+        (own,) = [line for line in lines if line not in said]
+        assert own["entity_id"] == entity_id
+        assert own["context_event_type"] == "parakey_unlock"
+        assert own["context_domain"] == DOMAIN
+        assert own["context_name"] == person
+        assert own["context_message"] == f"unlocked {door}"
 
 
 async def test_delayed_unlock_writes_one_logbook_line(
@@ -171,7 +178,8 @@ async def test_delayed_unlock_writes_one_logbook_line(
     # Only the bus event's line, standing where the door opened; the event
     # entity did not fire for an unlock an hour old.
     (line,) = lines
-    assert line["message"] == "unlocked by Bob Berg (reported late by the lock)"
+    assert line["name"] == "Bob Berg"
+    assert line["message"] == "unlocked Front door (reported late by the lock)"
     assert line["when"] == dt_util.parse_datetime(log["timestamp"]).timestamp()
 
 

@@ -205,3 +205,54 @@ async def test_blueprint_picks_a_linked_person(
     await hass.async_block_till_done()
     # Named as Home Assistant knows the person, not as Parakey does.
     assert [c.data["message"].split(" unlocked")[0] for c in calls] == ["Alice"]
+
+
+async def test_blueprint_keeps_one_notification_per_door(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+    blueprints: None,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    assert await async_setup_component(hass, "persistent_notification", {})
+    mobile = async_mock_service(hass, "notify", "mobile_app_phone")
+    doors = [door_device(hass, loaded, d) for d in ("dev_1", "dev_2")]
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: [
+                {
+                    "use_blueprint": {
+                        "path": "parakey/notify_when_person_unlocks.yaml",
+                        "input": {"door": door.id, "notify_action": action},
+                    }
+                }
+                for door in doors
+                if door is not None
+                for action in (
+                    "persistent_notification.create",
+                    "notify.mobile_app_phone",
+                )
+            ]
+        },
+    )
+    for _ in range(3):
+        sim.create_unlock("dev_1", "usr_1")
+        sim.create_unlock("dev_2", "usr_2")
+        await next_poll()
+        await hass.async_block_till_done()
+
+    # Six unlocks, one notification per door: each replaced the last.
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "persistent_notification/get"})
+    shown = (await client.receive_json())["result"]
+    assert sorted(n["notification_id"] for n in shown) == [
+        "parakey_dev_1",
+        "parakey_dev_2",
+    ]
+    assert {n["title"] for n in shown} == {"Front door unlocked", "Back door unlocked"}
+    # On a phone the same: the Companion app replaces a notification by its tag.
+    assert len(mobile) == 6
+    assert {c.data["data"]["tag"] for c in mobile} == {"parakey_dev_1", "parakey_dev_2"}

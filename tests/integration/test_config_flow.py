@@ -277,7 +277,10 @@ async def test_options_apply_without_restart(
         {CONF_POLL_INTERVAL: 120, CONF_MAX_EVENT_AGE: 0, CONF_WEBHOOK_ENABLED: False},
     )
     await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.CREATE_ENTRY
+    # Saved at once; the menu comes back, now with Done.
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "saved"
+    assert result["menu_options"] == ["settings", "people", "done"]
     assert loaded.options == {
         CONF_POLL_INTERVAL: 120,
         CONF_MAX_EVENT_AGE: 0,
@@ -316,7 +319,13 @@ async def open_webhook_step(
 
 
 async def finish(hass: HomeAssistant, flow_id: str) -> None:
+    """Submit the page (it is saved, the menu comes back), then Done."""
     result = await hass.config_entries.options.async_configure(flow_id, {})
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "saved"
+    result = await hass.config_entries.options.async_configure(
+        flow_id, {"next_step_id": "done"}
+    )
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
 

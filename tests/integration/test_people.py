@@ -32,7 +32,17 @@ from custom_components.parakey.const import (
     CONF_PRESENCE_MINUTES,
     DOMAIN,
 )
-from custom_components.parakey.people import KnownUser, normalise_name, suggest_person
+from custom_components.parakey.options_flow import (
+    CONF_PERSON,
+    CONF_SUGGESTED,
+    CONF_USER,
+)
+from custom_components.parakey.people import (
+    KnownUser,
+    names_match,
+    normalise_name,
+    suggest_person,
+)
 from simulator import ParakeySimulator
 
 Poll = Callable[..., Awaitable[None]]
@@ -77,18 +87,44 @@ def suggested(form: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def picker_options(form: dict[str, Any], field: str) -> list[dict[str, str]]:
+    """The options of a select field, as the frontend gets them."""
+    key = next(k for k in form["data_schema"].schema if str(k) == field)
+    return list(form["data_schema"].schema[key].config["options"])
+
+
 async def link(
     hass: HomeAssistant,
     entry: MockConfigEntry,
-    answers: dict[str, Any],
+    links: dict[str, str | None],
     *,
     presence: bool = False,
     minutes: int = 10,
 ) -> None:
+    """Link (person) or unlink (None) users one at a time, as a person would."""
     form = await people_step(hass, entry)
+    flow_id = form["flow_id"]
+    answers: dict[str, Any] = {CONF_PRESENCE: presence, CONF_PRESENCE_MINUTES: minutes}
+    if CONF_SUGGESTED in suggested(form):
+        answers[CONF_SUGGESTED] = []  # suggestions are not what this links
+    if not links:
+        result = await hass.config_entries.options.async_configure(flow_id, answers)
+    for user, person in links.items():
+        result = await hass.config_entries.options.async_configure(
+            flow_id, {**answers, CONF_USER: user}
+        )
+        assert result["step_id"] == "link", result.get("errors")
+        result = await hass.config_entries.options.async_configure(
+            flow_id, {CONF_PERSON: person} if person else {}
+        )
+        assert result["step_id"] == "saved"
+        if user != list(links)[-1]:
+            result = await hass.config_entries.options.async_configure(
+                flow_id, {"next_step_id": "people"}
+            )
+    assert result["step_id"] == "saved"
     result = await hass.config_entries.options.async_configure(
-        form["flow_id"],
-        {**answers, CONF_PRESENCE: presence, CONF_PRESENCE_MINUTES: minutes},
+        flow_id, {"next_step_id": "done"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -103,6 +139,21 @@ def test_names_match_whatever_the_case_accents_and_order() -> None:
     two = {"person.a": "Alice Andersson", "person.b": "alice andersson"}
     assert suggest_person(alice, two) is None
     assert suggest_person(KnownUser("usr_9"), {"person.a": "usr_9"}) is None
+
+
+def test_a_first_name_or_part_of_the_name_is_suggested_when_unambiguous() -> None:
+    bob = KnownUser("usr_2", "Bob Berg")
+    assert names_match("Bob Berg", "Bob")
+    assert names_match("bob", "Bob Berg")
+    assert not names_match("Bob Berg", "Bobby")
+    assert not names_match("Bob Berg", "")
+    assert suggest_person(bob, {"person.bob": "Bob"}) == "person.bob"
+    # An exact match wins over a partial one; two partial ones are a tie.
+    assert (
+        suggest_person(bob, {"person.bob": "Bob", "person.bb": "bob berg"})
+        == "person.bb"
+    )
+    assert suggest_person(bob, {"person.a": "Bob", "person.b": "Berg"}) is None
 
 
 async def test_known_users_are_remembered_across_restarts_and_erasure(
@@ -139,13 +190,16 @@ async def test_people_step_suggests_but_never_links_silently(
     await next_poll()
 
     form = await people_step(hass, loaded)
-    assert form["description_placeholders"] == {"count": "2"}
-    assert suggested(form) == {
-        "Alice Andersson": "person.andersson_alice",  # the name match
-        "Bob Berg": None,  # nobody of that name
-        CONF_PRESENCE: False,
-        CONF_PRESENCE_MINUTES: 10,
-    }
+    assert form["description_placeholders"] == {"count": "2", "links": "-"}
+    # The name match is offered, ticked; Bob has no person of his name.
+    assert picker_options(form, CONF_SUGGESTED) == [
+        {"value": "usr_1", "label": "Alice Andersson → andersson älice"}
+    ]
+    assert suggested(form)[CONF_SUGGESTED] == ["usr_1"]
+    assert picker_options(form, CONF_USER) == [
+        {"value": "usr_1", "label": "Alice Andersson"},
+        {"value": "usr_2", "label": "Bob Berg"},
+    ]
     # Shown, not saved: unlocks still name no person.
     hass.config_entries.options.async_abort(form["flow_id"])
     assert CONF_PEOPLE not in loaded.options
@@ -153,23 +207,91 @@ async def test_people_step_suggests_but_never_links_silently(
     await next_poll()
     assert unlocks[-1].data["person_entity_id"] is None
 
-    # The user confirms Alice and links Bob to Carol themselves.
-    await link(
-        hass,
-        loaded,
-        {"Alice Andersson": "person.andersson_alice", "Bob Berg": "person.carol"},
+    # The user confirms Alice's suggestion and links Bob to Carol by hand.
+    form = await people_step(hass, loaded)
+    result = await hass.config_entries.options.async_configure(
+        form["flow_id"],
+        {
+            CONF_SUGGESTED: ["usr_1"],
+            CONF_USER: "usr_2",
+            CONF_PRESENCE: False,
+            CONF_PRESENCE_MINUTES: 10,
+        },
     )
+    assert result["step_id"] == "link"
+    assert result["description_placeholders"] == {"user": "Bob Berg"}
+    assert suggested(result) == {CONF_PERSON: None}  # no name match: empty
+    result = await hass.config_entries.options.async_configure(
+        form["flow_id"], {CONF_PERSON: "person.carol"}
+    )
+    assert result["step_id"] == "saved"  # saved, and the menu comes back
     assert loaded.options[CONF_PEOPLE] == {
         "usr_1": "person.andersson_alice",
         "usr_2": "person.carol",
     }
-    # A user who unlocks for the first time later can be linked then.
+    result = await hass.config_entries.options.async_configure(
+        form["flow_id"], {"next_step_id": "done"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded.options[CONF_PEOPLE]["usr_2"] == "person.carol"
+
+    # A user who unlocks for the first time later can be linked then; the
+    # links made are listed, and a linked person is suggested for nobody else.
     sim.add_user("usr_3", "Dana Dahl")
     sim.create_unlock("dev_2", "usr_3")
     await next_poll()
     form = await people_step(hass, loaded)
-    assert suggested(form)["Dana Dahl"] is None
-    assert suggested(form)["Bob Berg"] == "person.carol"
+    assert form["description_placeholders"] == {
+        "count": "3",
+        "links": "- Alice Andersson → andersson älice\n- Bob Berg → Carol",
+    }
+    assert CONF_SUGGESTED not in suggested(form)
+    assert [o["value"] for o in picker_options(form, CONF_USER)] == [
+        "usr_1",
+        "usr_2",
+        "usr_3",
+    ]
+
+
+async def test_a_user_is_found_by_typing_part_of_the_name(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+) -> None:
+    assert await async_setup_component(
+        hass, "person", {"person": [{"id": "bob", "name": "Bob"}]}
+    )
+    sim.add_user("usr_7", "Alice Svensson")
+    for user in ("usr_1", "usr_2", "usr_7"):
+        sim.create_unlock("dev_1", user)
+    await next_poll()
+    form = await people_step(hass, loaded)
+    # "Bob" (a first name) is suggested for Bob Berg.
+    assert picker_options(form, CONF_SUGGESTED) == [
+        {"value": "usr_2", "label": "Bob Berg → Bob"}
+    ]
+    answers = {CONF_SUGGESTED: [], CONF_PRESENCE: False, CONF_PRESENCE_MINUTES: 10}
+    for typed, error in (("Alice", "ambiguous_user"), ("Zed", "unknown_user")):
+        result = await hass.config_entries.options.async_configure(
+            form["flow_id"], {**answers, CONF_USER: typed}
+        )
+        assert result["step_id"] == "people"
+        assert result["errors"] == {CONF_USER: error}
+    result = await hass.config_entries.options.async_configure(
+        form["flow_id"], {**answers, CONF_USER: "berg"}
+    )
+    assert result["step_id"] == "link"
+    # The suggestion is filled in on the person page too: confirmed on Submit.
+    assert suggested(result) == {CONF_PERSON: "person.bob"}
+    await hass.config_entries.options.async_configure(
+        form["flow_id"], {CONF_PERSON: "person.bob"}
+    )
+    assert loaded.options[CONF_PEOPLE] == {"usr_2": "person.bob"}
+
+    # Unlinking: the same page, left empty.
+    await link(hass, loaded, {"usr_2": None})
+    assert loaded.options[CONF_PEOPLE] == {}
 
 
 async def test_person_on_the_bus_the_entity_and_the_logbook(
@@ -186,7 +308,7 @@ async def test_person_on_the_bus_the_entity_and_the_logbook(
     )
     sim.create_unlock("dev_1", "usr_1")
     await next_poll()
-    await link(hass, loaded, {"Alice Andersson": "person.andersson_alice"})
+    await link(hass, loaded, {"usr_1": "person.andersson_alice"})
 
     sim.create_unlock("dev_1", "usr_1")
     sim.create_unlock("dev_2", "usr_2")
@@ -197,8 +319,8 @@ async def test_person_on_the_bus_the_entity_and_the_logbook(
     state = hass.states.get("event.front_door_unlock")
     assert state.attributes["person_entity_id"] == "person.andersson_alice"
     describe = describers["parakey_unlock"]
-    assert describe(alice)["message"] == "unlocked by andersson älice"
-    assert describe(bob)["message"] == "unlocked by Bob Berg"
+    assert describe(alice)["name"] == "andersson älice"
+    assert describe(bob)["name"] == "Bob Berg"
 
 
 async def door_and_place(
@@ -222,7 +344,7 @@ async def test_triggers_offer_who_by_name_and_linked_person(
     sim.create_unlock("dev_1", "usr_1")
     sim.create_unlock("dev_1", "usr_2")
     await next_poll()
-    await link(hass, loaded, {"Alice Andersson": "person.andersson_alice"})
+    await link(hass, loaded, {"usr_1": "person.andersson_alice"})
     door, place = await door_and_place(device_registry, loaded)
     assert await async_setup_component(hass, "device_automation", {})
     client = await hass_ws_client(hass)
@@ -246,10 +368,12 @@ async def test_triggers_offer_who_by_name_and_linked_person(
     (field,) = (await client.receive_json())["result"]["extra_fields"]
     assert field["name"] == "user_id"
     assert field["optional"] is True
-    assert field["options"] == [
-        ["", "—"],  # anyone: a pick can be undone in the editor
-        ["usr_1", "Alice Andersson (andersson älice)"],
-        ["usr_2", "Bob Berg"],
+    select = field["selector"]["select"]
+    assert select["custom_value"] is True  # a searchable combo box
+    assert select["options"] == [
+        {"value": "", "label": "Anyone"},  # a pick can be undone in the editor
+        {"value": "usr_1", "label": "Alice Andersson (andersson älice)"},
+        {"value": "usr_2", "label": "Bob Berg"},
     ]
 
 
@@ -335,9 +459,7 @@ async def test_presence_makes_arrival_instant_and_never_pins_anyone(
     sim.create_unlock("dev_1", "usr_1")
     await next_poll()
     freezer.tick(timedelta(minutes=15))
-    await link(
-        hass, loaded, {"Alice Andersson": "person.andersson_alice"}, presence=True
-    )
+    await link(hass, loaded, {"usr_1": "person.andersson_alice"}, presence=True)
     # That first unlock is a quarter of an hour old: no presence from it.
     assert hass.states.get(TRACKER).state == STATE_UNKNOWN
     assert hass.states.get("person.andersson_alice").state == STATE_NOT_HOME
@@ -363,7 +485,7 @@ async def test_presence_makes_arrival_instant_and_never_pins_anyone(
     await link(
         hass,
         loaded,
-        {"Alice Andersson": "person.andersson_alice"},
+        {"usr_1": "person.andersson_alice"},
         presence=True,
         minutes=60,
     )
@@ -391,18 +513,16 @@ async def test_presence_off_or_unlinked_leaves_no_tracker(
 ) -> None:
     sim.create_unlock("dev_1", "usr_1")
     await next_poll()
-    await link(hass, loaded, {"Alice Andersson": "person.andersson_alice"})
+    await link(hass, loaded, {"usr_1": "person.andersson_alice"})
     assert hass.states.get(TRACKER) is None  # off by default
-    await link(
-        hass, loaded, {"Alice Andersson": "person.andersson_alice"}, presence=True
-    )
+    await link(hass, loaded, {"usr_1": "person.andersson_alice"}, presence=True)
     assert hass.states.get(TRACKER) is not None
-    await link(hass, loaded, {}, presence=True)  # unlinked again
+    await link(hass, loaded, {"usr_1": None}, presence=True)  # unlinked again
     assert hass.states.get(TRACKER) is None
     assert er.async_get(hass).async_get(TRACKER) is None  # not orphaned either
 
 
-async def test_two_users_of_one_name_get_a_field_each(
+async def test_namesakes_are_told_apart_in_the_picker(
     hass: HomeAssistant,
     sim: ParakeySimulator,
     loaded: MockConfigEntry,
@@ -413,8 +533,10 @@ async def test_two_users_of_one_name_get_a_field_each(
     sim.create_unlock("dev_1", "usr_7")
     await next_poll()
     form = await people_step(hass, loaded)
-    fields = set(suggested(form)) - {CONF_PRESENCE, CONF_PRESENCE_MINUTES}
-    assert fields == {"Alice Andersson", "Alice Andersson (usr_7)"}
+    assert picker_options(form, CONF_USER) == [
+        {"value": "usr_1", "label": "Alice Andersson (usr_1)"},
+        {"value": "usr_7", "label": "Alice Andersson (usr_7)"},
+    ]
 
 
 async def test_people_step_needs_a_running_entry(

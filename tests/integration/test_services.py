@@ -25,6 +25,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 import yaml
 
+from custom_components.parakey import async_apply_options
 from custom_components.parakey.const import DOMAIN
 from custom_components.parakey.services import (
     DEFAULT_LIMIT,
@@ -733,3 +734,53 @@ async def test_readme_script_notifies_who_came_in_today(
     assert notification["message"] == (
         f"- {times[0]} Bob Berg, Front door\n- {times[1]} Alice Andersson, Back door"
     )
+
+
+async def test_who_by_name_person_or_id(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+) -> None:
+    assert await async_setup_component(
+        hass, "person", {"person": [{"id": "bob", "name": "Robert"}]}
+    )
+    alice = sim.create_unlock("dev_1", "usr_1")
+    bob = sim.create_unlock("dev_2", "usr_2")
+    await next_poll()  # Home Assistant now knows both by name
+    hass.config_entries.async_update_entry(
+        loaded, options={**loaded.options, "people": {"usr_2": "person.robert"}}
+    )
+    await async_apply_options(hass, loaded)
+
+    def ids(response: dict[str, Any]) -> list[str]:
+        return [unlock["event_id"] for unlock in response["unlocks"]]
+
+    assert ids(await get_unlocks(hass, loaded, user="Bob Berg")) == [bob["id"]]
+    assert ids(await get_unlocks(hass, loaded, user="bob")) == [bob["id"]]
+    assert ids(await get_unlocks(hass, loaded, user="andersson alice")) == [alice["id"]]
+    assert ids(await get_unlocks(hass, loaded, user="usr_1")) == [alice["id"]]
+    assert ids(await get_unlocks(hass, loaded, person="person.robert")) == [bob["id"]]
+    assert ids(await get_unlocks(hass, loaded, user="Robert")) == [bob["id"]]
+    assert ids(await get_unlocks(hass, loaded, user_id="usr_2")) == [bob["id"]]
+
+    with pytest.raises(ServiceValidationError) as err:
+        await get_unlocks(hass, loaded, user="Carla")
+    assert err.value.translation_key == "user_not_found"
+    assert await translated(hass, err.value) == (
+        "No Parakey user of Home is called Carla, and no person is linked to one. "
+        "Users appear after their first unlock; a Parakey user ID (user_id) is "
+        "always accepted"
+    )
+    sim.add_user("usr_7", "Alice Svensson")
+    sim.create_unlock("dev_1", "usr_7")
+    await next_poll()
+    with pytest.raises(ServiceValidationError) as err:
+        await get_unlocks(hass, loaded, user="Alice")
+    assert err.value.translation_key == "user_ambiguous"
+    assert err.value.translation_placeholders == {
+        "user": "Alice",
+        "users": "Alice Andersson, Alice Svensson",
+    }
+    with pytest.raises(vol.Invalid):
+        await get_unlocks(hass, loaded, user="bob", user_id="usr_2")

@@ -480,7 +480,18 @@ async def test_no_url_issue_is_fixed_from_the_issue(
         "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue_id}
     )
     flow = await resp.json()
-    assert flow["step_id"] == "external_url"
+    # First what is wrong and why, with the Learn-more link; no field yet.
+    assert flow["step_id"] == "confirm"
+    assert flow["data_schema"] == []
+    assert flow["description_placeholders"] == {
+        "title": "Home",
+        "learn_more": f"{DOCS}#webhook-optional-for-unlocks-within-a-second",
+    }
+    resp = await client.post(f"/api/repairs/issues/fix/{flow['flow_id']}", json={})
+    form = await resp.json()
+    assert form["step_id"] == "external_url"
+    # It says what the address is now, since it changes Home Assistant's own.
+    assert form["description_placeholders"] == {"current": "-"}
     resp = await client.post(
         f"/api/repairs/issues/fix/{flow['flow_id']}",
         json={"external_url": "http://ha.example.org"},
