@@ -45,6 +45,7 @@ from .doors import DoorDirectory
 from .identifiers import door_id_of_device
 from .issues import async_clear_all
 from .people import PeopleDirectory, links_from_options
+from .recent import RecentUnlocks
 from .services import async_setup_services
 from .storage import ParakeyStore, async_remove_store
 from .texts import async_load_texts
@@ -93,6 +94,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> b
     )
     await coordinator.async_prepare()
     counter = DailyUnlockCounter(hass, store)
+    recent = RecentUnlocks(store)
     monitor = WebhookMonitor(hass, entry, store)
     endpoint = WebhookEndpoint(hass, entry, delivery, monitor)
     entry.runtime_data = ParakeyRuntimeData(
@@ -103,12 +105,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> b
         delivery=delivery,
         coordinator=coordinator,
         counter=counter,
+        recent=recent,
         monitor=monitor,
         webhook=endpoint,
     )
     # Unload callbacks run last-in first-out: the store is saved after the rest.
     entry.async_on_unload(store.async_save)
     entry.async_on_unload(delivery.async_add_listener(counter.async_on_unlock))
+    entry.async_on_unload(delivery.async_add_listener(recent.async_on_unlock))
     entry.async_on_unload(counter.async_start())
     entry.async_on_unload(endpoint.async_disable)
     _async_adopt_place_unique_id(hass, entry, doors.place)

@@ -22,6 +22,9 @@ CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
 CONF_PEOPLE: Final = "people"
 CONF_PRESENCE: Final = "presence"
 CONF_PRESENCE_MINUTES: Final = "presence_minutes"
+# Home Assistant 2026.7+: the zone an unlock puts the person in.
+CONF_PRESENCE_ZONE: Final = "presence_zone"
+DEFAULT_PRESENCE_ZONE: Final = "zone.home"
 DEFAULT_PRESENCE_MINUTES: Final = 10
 MAX_PRESENCE_MINUTES: Final = 120
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .delivery import UnlockDelivery
     from .doors import DoorDirectory
     from .people import PeopleDirectory
+    from .recent import RecentUnlocks
     from .storage import ParakeyStore
     from .webhook import WebhookEndpoint
     from .webhook_monitor import WebhookMonitor
@@ -34,6 +35,7 @@ class ParakeyRuntimeData:
     delivery: UnlockDelivery
     coordinator: ParakeyCoordinator
     counter: DailyUnlockCounter
+    recent: RecentUnlocks
     monitor: WebhookMonitor
     webhook: WebhookEndpoint
     # Told after the options changed and were applied (platforms that add or

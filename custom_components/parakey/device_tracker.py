@@ -21,7 +21,13 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_time
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_PRESENCE, CONF_PRESENCE_MINUTES, DEFAULT_PRESENCE_MINUTES
+from .const import (
+    CONF_PRESENCE,
+    CONF_PRESENCE_MINUTES,
+    CONF_PRESENCE_ZONE,
+    DEFAULT_PRESENCE_MINUTES,
+    DEFAULT_PRESENCE_ZONE,
+)
 from .data import ParakeyConfigEntry
 from .delivery import UnlockDelivery
 from .identifiers import presence_unique_id
@@ -40,11 +46,15 @@ async def async_setup_entry(
     """A tracker per linked person while unlocks mean home, following the options."""
     runtime = entry.runtime_data
     trackers: dict[str, PresenceTracker] = {}
+    # The zone last applied: a change of the option moves every tracker.
+    applied = {"zone": _zone(entry)}
 
     @callback
     def follow_options() -> None:
         wanted = _wanted(entry, runtime.people)
         window = _window(entry)
+        zone = _zone(entry)
+        zone_changed, applied["zone"] = zone != applied["zone"], zone
         registry = er.async_get(hass)
         for user_id, tracker in list(trackers.items()):
             if wanted.get(user_id) != tracker.person_entity_id:
@@ -53,6 +63,8 @@ async def async_setup_entry(
                     registry.async_remove(tracker.entity_id)
             else:
                 tracker.async_set_window(window)
+                if zone_changed:
+                    tracker.async_set_zone(zone, keep_users_choice=False)
         added = [
             PresenceTracker(
                 entry,
@@ -62,6 +74,7 @@ async def async_setup_entry(
                 person,
                 _name_of(hass, person),
                 window,
+                zone,
             )
             for user_id, person in wanted.items()
             if user_id not in trackers
@@ -93,6 +106,10 @@ def _name_of(hass: HomeAssistant, person_entity_id: str) -> str:
     return person.name if person else person_entity_id
 
 
+def _zone(entry: ParakeyConfigEntry) -> str:
+    return str(entry.options.get(CONF_PRESENCE_ZONE) or DEFAULT_PRESENCE_ZONE)
+
+
 def _window(entry: ParakeyConfigEntry) -> timedelta:
     return timedelta(
         minutes=entry.options.get(CONF_PRESENCE_MINUTES, DEFAULT_PRESENCE_MINUTES)
@@ -115,12 +132,14 @@ class PresenceTracker(PresenceTrackerBase):
         person_entity_id: str,
         person_name: str,
         window: timedelta,
+        zone: str,
     ) -> None:
         """Track ``user_id``, linked to ``person_entity_id``."""
         self._delivery = delivery
         self.user_id = user_id
         self.person_entity_id = person_entity_id
         self._window = window
+        self._zone = zone
         self._attr_unique_id = presence_unique_id(entry.entry_id, user_id)
         # Named after the person: "Alice Andersson at the door".
         self._attr_translation_placeholders = {"person": person_name}
@@ -131,6 +150,7 @@ class PresenceTracker(PresenceTrackerBase):
     async def async_added_to_hass(self) -> None:
         """Follow the unlocks of the person's Parakey user."""
         await super().async_added_to_hass()
+        self.async_set_zone(self._zone, keep_users_choice=True)
         self.async_on_remove(self._delivery.async_add_listener(self._on_unlock))
         self.async_on_remove(self._cancel)
         self._schedule_expiry()

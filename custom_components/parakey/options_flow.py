@@ -37,18 +37,21 @@ from .const import (
     CONF_POLL_INTERVAL,
     CONF_PRESENCE,
     CONF_PRESENCE_MINUTES,
+    CONF_PRESENCE_ZONE,
     CONF_WEBHOOK_ENABLED,
     CONF_WEBHOOK_PASSWORD,
     CONF_WEBHOOK_USERNAME,
     DEFAULT_MAX_EVENT_AGE,
     DEFAULT_POLL_INTERVAL,
     DEFAULT_PRESENCE_MINUTES,
+    DEFAULT_PRESENCE_ZONE,
     MAX_MAX_EVENT_AGE,
     MAX_POLL_INTERVAL,
     MAX_PRESENCE_MINUTES,
     MIN_POLL_INTERVAL,
 )
 from .people import PeopleDirectory, person_names, suggest_links
+from .presence_base import HAS_ZONE_MEMBERSHIP
 from .webhook_url import async_delete_cloudhook, async_resolve_url, authorization_value
 
 if TYPE_CHECKING:
@@ -223,6 +226,10 @@ class ParakeyOptionsFlow(OptionsFlow):
                 CONF_PRESENCE: bool(user_input[CONF_PRESENCE]),
                 CONF_PRESENCE_MINUTES: int(user_input[CONF_PRESENCE_MINUTES]),
             }
+            if HAS_ZONE_MEMBERSHIP:
+                self._options[CONF_PRESENCE_ZONE] = user_input.get(
+                    CONF_PRESENCE_ZONE, DEFAULT_PRESENCE_ZONE
+                )
             if user_input.get(CONF_USER):
                 return await self.async_step_link()
             return await self._async_save()
@@ -261,6 +268,15 @@ class ParakeyOptionsFlow(OptionsFlow):
         schema[vol.Required(CONF_PRESENCE_MINUTES)] = _number_box(
             1, MAX_PRESENCE_MINUTES, UnitOfTime.MINUTES
         )
+        if HAS_ZONE_MEMBERSHIP:
+            # Zones count persons by membership (2026.7+): which zone an unlock
+            # here means, e.g. an office.
+            schema[vol.Required(CONF_PRESENCE_ZONE)] = EntitySelector(
+                EntitySelectorConfig(domain="zone")
+            )
+            suggested[CONF_PRESENCE_ZONE] = options.get(
+                CONF_PRESENCE_ZONE, DEFAULT_PRESENCE_ZONE
+            )
         shown = [
             f"- {people.label(user_id)} → {persons.get(person, person)}"
             for user_id, person in sorted(

@@ -9,7 +9,7 @@ entry's options; the user makes them, a name match only suggests one.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -161,6 +161,19 @@ class PeopleDirectory:
             if u.name and names_match(text, u.name)
         ]
 
+    def user_ids_of(self, who: Collection[str]) -> set[str]:
+        """The users ``who`` names: linked persons, ids, full names (as in triggers)."""
+        ids = {user for user, person in self.links.items() if person in who}
+        names = {normalise_name(w) for w in who}
+        for user in self._users.values():
+            if user.user_id in who or (
+                user.name and normalise_name(user.name) in names
+            ):
+                ids.add(user.user_id)
+        # An id Home Assistant has not seen yet may still unlock.
+        ids.update(w for w in who if not w.startswith("person."))
+        return ids
+
     def person_of(self, user_id: str | None) -> str | None:
         """The person entity linked to ``user_id``, if any."""
         return self.links.get(user_id) if user_id else None
@@ -240,6 +253,22 @@ def suggest_links(
         return candidates
     counts = Counter(candidates.values())
     return {user: person for user, person in candidates.items() if counts[person] == 1}
+
+
+def who_matches(who: Collection[str], unlock: Mapping[str, Any]) -> bool:
+    """Whether an unlock (its bus event data) is by one of ``who``; empty is anyone.
+
+    Each of ``who`` is a person, a Parakey user id, or a Parakey user's full
+    name (case, accents and word order do not matter).
+    """
+    if not who:
+        return True
+    name = normalise_name(unlock.get("user_name") or "")
+    return any(
+        w in (unlock.get("person_entity_id"), unlock.get("user_id"))
+        or (name and normalise_name(w) == name)
+        for w in who
+    )
 
 
 def links_from_options(options: Mapping[str, Any]) -> dict[str, str]:

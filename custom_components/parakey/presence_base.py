@@ -11,10 +11,18 @@ the same way. Both are driven by one property, ``at_home``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from homeassistant.components.device_tracker.const import SourceType
+from homeassistant.components.device_tracker.const import (
+    DOMAIN as TRACKER_DOMAIN,
+    SourceType,
+)
 from homeassistant.const import STATE_HOME
+from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
+
+# The registry option 2026.7+ reads for a connection tracker's zone.
+CONF_ASSOCIATED_ZONE = "associated_zone"
 
 if TYPE_CHECKING:
     # Type-checked against the oldest supported release (2025.4).
@@ -49,6 +57,26 @@ class PresenceTrackerBase(_TrackerBase):
     def at_home(self) -> bool:
         """Whether the person is at the door's place now."""
         raise NotImplementedError
+
+    @callback
+    def async_set_zone(self, zone: str, *, keep_users_choice: bool) -> None:
+        """Mean ``zone`` when at home (zone-membership releases only).
+
+        The zone lives in the entity's own settings, where the user can change
+        it per tracker; ``keep_users_choice`` leaves a zone already set there.
+        """
+        if not HAS_ZONE_MEMBERSHIP or self.registry_entry is None:
+            return
+        current: dict[str, Any] = dict(
+            self.registry_entry.options.get(TRACKER_DOMAIN, {})
+        )
+        if current.get(CONF_ASSOCIATED_ZONE) == zone or (
+            keep_users_choice and CONF_ASSOCIATED_ZONE in current
+        ):
+            return
+        er.async_get(self.hass).async_update_entity_options(
+            self.entity_id, TRACKER_DOMAIN, {**current, CONF_ASSOCIATED_ZONE: zone}
+        )
 
     @property
     def is_connected(self) -> bool | None:
