@@ -290,3 +290,27 @@ def test_workflow_notes_step_prints_the_changelog_section(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     notes = (tmp_path / "notes.md").read_text("utf-8")
     assert notes.strip() == release.release_notes(CHANGELOG, VERSION)
+
+
+@pytest.mark.parametrize(
+    ("tag", "prerelease"),
+    [(TAG, False), ("v0.3.0b1", True), ("v1.0.0-rc.1", True), ("v10.2.3", False)],
+)
+def test_workflow_publish_step_calls_gh_as_expected(
+    tmp_path: Path, tag: str, prerelease: bool
+) -> None:
+    """Runs the publish step with a stand-in `gh` that records its arguments."""
+    (tmp_path / "bin").mkdir()
+    gh = tmp_path / "bin" / "gh"
+    gh.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$RUNNER_TEMP/gh-args"\n')
+    gh.chmod(0o755)
+    _, step = step_running(workflow(), "gh release create")
+    step = {**step, "run": f'PATH="{tmp_path / "bin"}:$PATH"\n{step["run"]}'}
+    result = run_step(step, tag=tag, runner_temp=tmp_path)
+    assert result.returncode == 0, result.stderr
+    args = (tmp_path / "gh-args").read_text().splitlines()
+    assert args[:4] == ["release", "create", tag, str(tmp_path / "parakey.zip")]
+    assert args[args.index("--notes-file") + 1] == str(tmp_path / "notes.md")
+    assert args[args.index("--title") + 1] == tag
+    assert "--verify-tag" in args
+    assert ("--prerelease" in args) is prerelease
