@@ -221,6 +221,7 @@ def test_zip_leaves_out_caches_and_hidden_files(tmp_path: Path) -> None:
         "api/client.py": "",
         "__pycache__/__init__.cpython-313.pyc": "x",
         "api/__pycache__/client.cpython-313.pyc": "x",
+        "api/__pycache__/README": "not Python, still a cache",
         "stray.pyc": "x",
         ".DS_Store": "x",
         "translations/sv.json": "{}",
