@@ -24,7 +24,9 @@ import json
 from pathlib import Path, PurePosixPath
 import posixpath
 import re
+import string
 from typing import Any
+from urllib.parse import urlsplit
 import zipfile
 
 from awesomeversion import (
@@ -70,10 +72,8 @@ MANIFEST_TYPES: dict[str, Callable[[Any], bool]] = {
     "config_flow": lambda v: isinstance(v, bool),
     "name": lambda v: isinstance(v, str),
 }
-# utils/validate.py: VALID_DOMAIN
-VALID_DOMAIN = re.compile(r"^[a-z0-9_-]+$")
-# utils/validate.py: INVALID_REF
-INVALID_REF = re.compile(r"(^|/)\.|[?#%\\\s]")
+# utils/validate.py: VALID_DOMAIN, wider than core's (hyphens are allowed)
+DOMAIN_CHARACTERS = frozenset(string.ascii_lowercase + string.digits + "_-")
 # repositories/integration.py: LOADABLE_VERSION_STRATEGIES
 LOADABLE_VERSION_STRATEGIES = [
     AwesomeVersionStrategy.CALVER,
@@ -97,10 +97,6 @@ README_FILENAMES = (
     "README.MD",
     "README",
     "readme",
-)
-# utils/regex.py: RE_REPOSITORY
-RE_REPOSITORY = re.compile(
-    r"(?:(?:.*github.com.)|^)([A-Za-z0-9-]+\/[\w.-]+?)(?:(?:\.git)?|(?:[^\w.-].*)?)$"
 )
 # 0.1.0 and 0.2.0 were never released with parakey.zip
 LAST_VERSION_WITHOUT_ZIP = "0.2.0"
@@ -161,6 +157,30 @@ def first_integration_directory(repo: Repository) -> str | None:
 
 def manifest_path(repo: Repository) -> str:
     return f"custom_components/{first_integration_directory(repo)}/manifest.json"
+
+
+def valid_domain(domain: Any) -> bool:
+    """utils/validate.py VALID_DOMAIN: lower-case letters, digits, _ and -."""
+    return isinstance(domain, str) and bool(domain) and set(domain) <= DOMAIN_CHARACTERS
+
+
+def usable_ref(ref: str) -> bool:
+    """utils/validate.py valid_ref: no path segment starts with a dot, and none of
+    ? # % \\ or white space (URLs would cut or collapse them)."""
+    if not ref or any(segment.startswith(".") for segment in ref.split("/")):
+        return False
+    return not any(c in "?#%\\" or c.isspace() for c in ref)
+
+
+def repository_of(url: str) -> str | None:
+    """utils/regex.py extract_repository_from_url: owner/name of a GitHub link."""
+    parts = urlsplit(url)
+    if parts.hostname != "github.com":
+        return None
+    path = parts.path.strip("/").split("/")
+    if len(path) < 2 or not path[0] or not path[1]:
+        return None
+    return f"{path[0]}/{path[1].removesuffix('.git')}".lower()
 
 
 def loadable_version(version: Any) -> bool:
@@ -278,7 +298,7 @@ def manifest_domain(repo: Repository) -> list[str]:
     if "domain" not in manifest:
         return ["manifest.json has no domain"]
     domain = manifest["domain"]
-    if not isinstance(domain, str) or not VALID_DOMAIN.match(domain):
+    if not valid_domain(domain):
         return [f"domain {domain!r} is not valid"]
     return []
 
@@ -452,7 +472,7 @@ def tags_are_installable(repo: Repository) -> list[str]:
     return [
         f"tag v{version} is not a usable ref"
         for version in released_versions(repo)
-        if INVALID_REF.search(f"v{version}")
+        if not usable_ref(f"v{version}")
     ]
 
 
@@ -560,12 +580,11 @@ def readme_for_the_repository_page(repo: Repository) -> list[str]:
         return ["no README in the root"]
     manifest = repo.read_json(manifest_path(repo))
     named = {
-        match[1].lower()
+        repository_of(manifest.get(key, ""))
         for key in ("documentation", "issue_tracker")
-        if (match := RE_REPOSITORY.match(manifest.get(key, "")))
     }
-    links = re.findall(r"https://github\.com/[\w.-]+/[\w.-]+", repo.texts["README.md"])
-    from_readme = {m[1].lower() for link in links if (m := RE_REPOSITORY.match(link))}
+    links = re.findall(r"https://github\.com/[\w./-]+", repo.texts["README.md"])
+    from_readme = {repository_of(link) for link in links}
     if named != {FULL_NAME}:
         return [f"manifest.json links to {sorted(named)}"]
     if FULL_NAME not in from_readme:
@@ -1026,3 +1045,30 @@ def test_each_rule_finds_a_break(
 ) -> None:
     assert rule(repo) == []
     assert rule(breakage(repo)), "the rule does not see the break"
+
+
+def test_the_reimplemented_readers_agree_with_the_marketplace_on_examples() -> None:
+    """utils/validate.py VALID_DOMAIN and valid_ref, utils/regex.py
+    extract_repository_from_url, repositories/integration.py _is_loadable_version:
+    examples worked through their code in the 2026.11.0 wheel."""
+    assert valid_domain("parakey")
+    assert valid_domain("my-lock_2")
+    assert not valid_domain("Parakey")
+    assert not valid_domain("para.key")
+    assert not valid_domain("")
+    assert usable_ref("v0.2.0")
+    assert usable_ref("release/v1")
+    for ref in ("", ".hidden", "a/.b", "v1 0", "v1?x", "v1#x", "v1%20", "a\\b"):
+        assert not usable_ref(ref), ref
+    for url in (
+        "https://github.com/Parakey-HA/parakey-ha",
+        "https://github.com/parakey-ha/parakey-ha.git",
+        "https://github.com/parakey-ha/parakey-ha/issues",
+        "https://github.com/parakey-ha/parakey-ha/releases/tag/v0.2.0",
+    ):
+        assert repository_of(url) == FULL_NAME, url
+    assert repository_of("https://gitlab.com/parakey-ha/parakey-ha") is None
+    for version in ("0.2.0", "2026.11.0", "1.0.0b1", "1.0"):
+        assert loadable_version(version), version
+    for version in ("latest", "", None, 1.0, "next"):
+        assert not loadable_version(version), version
