@@ -22,6 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION = ROOT / "custom_components" / "parakey"
 WORKFLOW = ROOT / ".github" / "workflows" / "release.yml"
 SCRIPT = ROOT / "scripts" / "release.py"
+# Without git (a copy of the repository): what .gitignore keeps out of it
+_NOT_IN_GIT = {
+    ".git", ".venv", "__pycache__", ".hypothesis", ".pytest_cache", ".mypy_cache",
+    ".ruff_cache", "dist",
+}  # fmt: skip
 
 
 def _load_release_script() -> ModuleType:
@@ -52,8 +57,7 @@ def tracked_files(root: Path = ROOT) -> list[str]:
     return sorted(
         path.relative_to(root).as_posix()
         for path in root.rglob("*")
-        if path.is_file()
-        and not {".git", ".venv", "__pycache__"} & set(path.relative_to(root).parts)
+        if path.is_file() and not _NOT_IN_GIT & set(path.relative_to(root).parts)
     )
 
 

@@ -697,7 +697,8 @@ def test_installed_manifest_loads(repo: Repository) -> None:
 
 
 def test_manifest_version_parses_with_awesomeversion(repo: Repository) -> None:
-    """repositories/integration.py _is_loadable_version: AwesomeVersion, known scheme."""
+    """repositories/integration.py _is_loadable_version: the version loads with
+    AwesomeVersion; this project's versions are SemVer, so tags compare as versions."""
     version = repo.read_json(manifest_path(repo))["version"]
     assert loadable_version(version)
     assert AwesomeVersion(version).strategy == AwesomeVersionStrategy.SEMVER
