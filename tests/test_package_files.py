@@ -91,6 +91,8 @@ def test_hacs_json() -> None:
     }  # fmt: skip
     assert set(hacs) <= allowed
     assert hacs["homeassistant"] == "2025.4.0"
+    # Where Parakey is sold; HACS hides the integration from users elsewhere.
+    assert hacs["country"] == ["SE", "NO"]
 
 
 def test_blueprint_is_valid() -> None:
