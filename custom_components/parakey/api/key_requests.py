@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Final
 from urllib.parse import quote
 
-from .keys import Access, AccessKey, Batch, BatchItem, parse_access_keys
+from .keys import Access, Batch, BatchItem, parse_access_keys
 from .models import _text, format_datetime
 
 ACCESSES_PATH: Final = "/accesses"
@@ -106,9 +106,10 @@ def read_change_answer(
       as ``{"batch": {...}}``: returned as it is, pending or not;
     * an object with only the batch's id: a pending batch to follow;
     * a list of keys, bare or wrapped, or no body at all: the change is done
-      at once. The one item is made up here: a grant whose e-mail is missing
-      from a list that names e-mails failed (``MISSING_FROM_ANSWER``); anything
-      else succeeded, because a revoke ends with no key either way.
+      at once. The one item is made up here: a grant answered by an empty
+      list, or by a list naming e-mails but not this one, failed
+      (``MISSING_FROM_ANSWER``); anything else succeeded, a revoke always,
+      because it ends with no key either way.
     """
     if isinstance(body, dict):
         nested = body.get("batch")
@@ -116,15 +117,18 @@ def read_change_answer(
             return Batch.from_api(nested)
         if any(body.get(key) is not None for key in ("id", "batchId", "status")):
             return Batch.from_api(body)
-    if body is None:
-        keys: list[AccessKey] = []
-    elif (parsed := parse_access_keys(body)) is not None:
-        keys = parsed[0]
-    else:
-        return None
-    address = _email(email).casefold()
-    emails = {key.user_email.casefold() for key in keys if key.user_email}
-    missing = operation == INSERT and bool(emails) and address not in emails
+    missing = False
+    if body is not None:
+        if (parsed := parse_access_keys(body)) is None:
+            return None
+        keys, count = parsed
+        address = _email(email).casefold()
+        emails = {key.user_email.casefold() for key in keys if key.user_email}
+        # An empty list made nothing; a list naming e-mails but not this one
+        # made someone else's key. A list without e-mails cannot tell: trust it.
+        missing = operation == INSERT and (
+            count == 0 or (bool(emails) and address not in emails)
+        )
     return Batch(
         status="completed",
         items=(
@@ -135,6 +139,9 @@ def read_change_answer(
                 access_id=access.id,
                 access_alias_id=access.alias_id,
                 error_code=MISSING_FROM_ANSWER if missing else None,
+                error_message="Parakey's answer does not list the new key"
+                if missing
+                else None,
             ),
         ),
     )
