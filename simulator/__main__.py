@@ -9,6 +9,8 @@ import logging
 import signal
 
 from . import ParakeySimulator, SimulatorServer
+from .demo import seed_demo_keys
+from .key_api import ANSWERS
 
 
 def _parse() -> argparse.Namespace:
@@ -20,6 +22,23 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--demo-interval", type=float, default=25.0)
     parser.add_argument("--legacy", action="store_true", help="API 1.0 field names")
     parser.add_argument("--no-devices-endpoint", action="store_true")
+    parser.add_argument(
+        "--no-accesses-endpoint",
+        action="store_true",
+        help="GET /accesses answers 404",
+    )
+    parser.add_argument(
+        "--batch-delay",
+        type=float,
+        default=2.0,
+        help="seconds until a key change (batch) completes",
+    )
+    parser.add_argument(
+        "--key-answer",
+        choices=ANSWERS,
+        default="batch",
+        help="what POST /access-keys answers",
+    )
     parser.add_argument("--time-scale", type=float, default=1.0)
     parser.add_argument("--webhook-url")
     parser.add_argument(
@@ -27,6 +46,11 @@ def _parse() -> argparse.Namespace:
         action="append",
         default=[],
         help='"Name: value", repeatable',
+    )
+    parser.add_argument(
+        "--batch-webhook",
+        action="store_true",
+        help='also post "Batch completed" to --webhook-url, same headers',
     )
     return parser.parse_args()
 
@@ -44,6 +68,17 @@ async def _main(args: argparse.Namespace) -> None:
             for name, _, value in (h.partition(":") for h in args.webhook_header)
         }
         simulator.configure_webhook(args.webhook_url, headers)
+        if args.batch_webhook:
+            simulator.configure_webhook(
+                args.webhook_url, headers, webhook_type="batch_completed"
+            )
+    simulator.key_api.configure(
+        batch_delay=args.batch_delay,
+        answer=args.key_answer,
+        accesses_endpoint=not args.no_accesses_endpoint,
+    )
+    if args.demo:
+        seed_demo_keys(simulator)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

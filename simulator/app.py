@@ -16,9 +16,12 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from .batches import BatchRunner
 from .demo import DemoRunner
+from .key_api import KeyEndpoints, Plumbing
+from .keys import KeyStore
 from .state import Clock, PlaceState, parse_iso
-from .webhook import WebhookDelivery
+from .webhook import BatchWebhook, WebhookDelivery
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -37,6 +40,8 @@ FAULT_KINDS: Final = frozenset(
         "not_found",
     }
 )
+# "Unlock event" and "Batch completed", the two webhook types Parakey offers.
+WEBHOOK_TYPES: Final = ("unlock", "batch_completed")
 
 type RequestHook = Callable[[web.Request], Awaitable[None] | None]
 
@@ -69,20 +74,35 @@ class ParakeySimulator:
         time_scale: float = 1.0,
         clock: Clock | None = None,
     ) -> None:
-        """Start with two doors, two people and one key."""
+        """Start with two doors, two people, two keys and who holds which.
+
+        "Family" is not enabled for the API; "Guest" (alias id ``ha-guest``)
+        is, and nobody holds it yet.
+        """
         self.token = token
         self.devices_endpoint = devices_endpoint
         self.clock: Clock = clock or _utcnow
         self.place = PlaceState(place_id=place_id, place_name=place_name, legacy=legacy)
+        self.webhook = WebhookDelivery(time_scale=time_scale)
+        self.batch_webhook = BatchWebhook(time_scale=time_scale)
+        self.keys = KeyStore(self.place)
+        self.batches = BatchRunner(
+            self.keys,
+            self.clock,
+            time_scale=time_scale,
+            on_complete=self.batch_webhook.announce,
+        )
         self.add_door("dev_1", "Front door")
         self.add_door("dev_2", "Back door")
         self.add_user("usr_1", "Alice Andersson", "alice@example.com")
         self.add_user("usr_2", "Bob Berg", "bob@example.com")
         self.add_access("acc_1", "Family")
+        self.add_access("acc_2", "Guest", api_enabled=True, alias_id="ha-guest")
+        self.keys.add_key("acc_1", "usr_1")
+        self.keys.add_key("acc_1", "usr_2")
         self._faults: deque[Fault] = deque()
         self._hooks: list[RequestHook] = []
         self._etag_salt = 0
-        self.webhook = WebhookDelivery(time_scale=time_scale)
         self._demo = DemoRunner(self)
         self.reset_stats()
         self.app = web.Application(client_max_size=256 * 1024)
@@ -101,6 +121,12 @@ class ParakeySimulator:
         self.app.router.add_put("/_sim/webhook", self._control_webhook)
         self.app.router.add_delete("/_sim/webhook", self._control_webhook_delete)
         self.app.router.add_get("/_sim/webhook/deliveries", self._control_deliveries)
+        self.key_api = KeyEndpoints(
+            self.keys,
+            self.batches,
+            Plumbing(self._guard, self._respond, self._plain, self._json_object),
+        )
+        self.key_api.register(self.app.router)
 
     # ----- Python API -----
 
@@ -116,10 +142,18 @@ class ParakeySimulator:
         self.place.users[user_id] = (name, email)
         return {"id": user_id, "name": name, "email": email}
 
-    def add_access(self, access_id: str, name: str) -> dict[str, Any]:
-        """Add (or rename) a key."""
-        self.place.accesses[access_id] = name
-        return {"id": access_id, "name": name}
+    def add_access(
+        self,
+        access_id: str,
+        name: str,
+        *,
+        api_enabled: bool = False,
+        alias_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Add (or change) a key, which Parakey calls an Access."""
+        return self.keys.add_access(
+            access_id, name, api_enabled=api_enabled, alias_id=alias_id
+        )
 
     def create_unlock(
         self,
@@ -195,23 +229,54 @@ class ParakeySimulator:
         self._status: dict[str, int] = {}
 
     def configure_webhook(
-        self, url: str, headers: dict[str, str] | None = None, *, enabled: bool = True
+        self,
+        url: str,
+        headers: dict[str, str] | None = None,
+        *,
+        enabled: bool = True,
+        webhook_type: str = "unlock",
+        only_on_item_failures: bool = False,
     ) -> None:
-        """Deliver each new log to ``url`` with ``headers``."""
-        self.webhook.configure(url, headers or {}, enabled=enabled)
+        """Deliver each new log (or each completed batch) to ``url`` with ``headers``.
 
-    def disable_webhook(self) -> None:
-        """Stop delivering."""
-        self.webhook.disable()
+        ``webhook_type`` is ``"unlock"`` or ``"batch_completed"``; each type has
+        its own target, and both may be the same URL, as in My Parakey.
+        """
+        if webhook_type not in WEBHOOK_TYPES:
+            raise ValueError(f"unknown webhook type {webhook_type!r}")
+        if webhook_type == "unlock":
+            self.webhook.configure(url, headers or {}, enabled=enabled)
+            return
+        self.batch_webhook.configure(url, headers or {}, enabled=enabled)
+        self.batch_webhook.only_on_item_failures = only_on_item_failures
+
+    def disable_webhook(self, webhook_type: str | None = None) -> None:
+        """Stop delivering (one type, or both)."""
+        if webhook_type is not None and webhook_type not in WEBHOOK_TYPES:
+            raise ValueError(f"unknown webhook type {webhook_type!r}")
+        if webhook_type in (None, "unlock"):
+            self.webhook.disable()
+        if webhook_type in (None, "batch_completed"):
+            self.batch_webhook.disable()
 
     @property
     def deliveries(self) -> list[dict[str, Any]]:
-        """Every delivery attempt so far."""
+        """Every unlock delivery attempt so far."""
         return self.webhook.deliveries
 
+    @property
+    def batch_deliveries(self) -> list[dict[str, Any]]:
+        """Every "Batch completed" delivery attempt so far (``log_id``: batch id)."""
+        return self.batch_webhook.deliveries
+
     async def wait_deliveries_idle(self) -> None:
-        """Wait until no delivery is pending."""
+        """Wait until no delivery of either type is pending."""
         await self.webhook.wait_idle()
+        await self.batch_webhook.wait_idle()
+
+    def settle_batches(self) -> list[str]:
+        """Complete the batches that are due by the simulator's clock; their ids."""
+        return [batch.id for batch in self.batches.settle()]
 
     def start_demo(self, interval: float = 25.0, jitter: float = 5.0) -> None:
         """Create random unlocks every ``interval`` +- ``jitter`` seconds."""
@@ -220,7 +285,9 @@ class ParakeySimulator:
     async def close(self) -> None:
         """Stop background work and release the HTTP client."""
         await self._demo.stop()
+        self.batches.close()
         await self.webhook.close()
+        await self.batch_webhook.close()
 
     # ----- public API -----
 
@@ -455,12 +522,33 @@ class ParakeySimulator:
             isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
         ):
             raise web.HTTPBadRequest(text="headers must map strings to strings")
-        self.configure_webhook(url, headers, enabled=bool(data.get("enabled", True)))
-        return web.json_response({"url": url, "enabled": self.webhook.enabled})
+        kind = str(data.get("type", "unlock"))
+        try:
+            self.configure_webhook(
+                url,
+                headers,
+                enabled=bool(data.get("enabled", True)),
+                webhook_type=kind,
+                only_on_item_failures=bool(data.get("only_on_item_failures", False)),
+            )
+        except ValueError as err:
+            raise web.HTTPBadRequest(text=str(err)) from err
+        if kind == "unlock":
+            return web.json_response({"url": url, "enabled": self.webhook.enabled})
+        batch = self.batch_webhook
+        return web.json_response(
+            {"type": kind, "url": url, "enabled": batch.enabled}
+            | {"only_on_item_failures": batch.only_on_item_failures}
+        )
 
     async def _control_webhook_delete(self, request: web.Request) -> web.Response:
-        self.disable_webhook()
+        try:
+            self.disable_webhook(request.query.get("type"))
+        except ValueError as err:
+            raise web.HTTPBadRequest(text=str(err)) from err
         return web.json_response({"enabled": False})
 
     async def _control_deliveries(self, request: web.Request) -> web.Response:
+        if request.query.get("type") == "batch_completed":
+            return web.json_response(self.batch_deliveries)
         return web.json_response(self.deliveries)

@@ -109,3 +109,19 @@ class WebhookDelivery:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+class BatchWebhook(WebhookDelivery):
+    """Parakey's "Batch completed" webhook: each completed batch, same delivery."""
+
+    def __init__(self, *, time_scale: float = 1.0) -> None:
+        """Deliver nothing until configured."""
+        super().__init__(time_scale=time_scale)
+        # My Parakey's option ``onlyOnItemFailures``.
+        self.only_on_item_failures = False
+
+    def announce(self, batch: dict[str, Any]) -> None:
+        """Deliver ``batch`` (as ``GET /batches/{id}`` shows it), if it qualifies."""
+        failed = any(item.get("status") == "failed" for item in batch["items"])
+        if failed or not self.only_on_item_failures:
+            self.deliver(batch)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
 from datetime import timedelta
 import json
 from typing import Any
@@ -16,6 +15,7 @@ import pytest
 from simulator import ParakeySimulator, SimulatorServer
 from simulator.webhook import RETRY_DELAYS
 from tests.conftest import TOKEN, FakeClock
+from tests.simulator.conftest import Receiver
 
 AUTH = {"access-token": TOKEN}
 
@@ -267,32 +267,6 @@ async def test_control_api(
         api_sim.create_unlock("dev_1", "usr_404")
     with pytest.raises(ValueError, match="unknown access"):
         api_sim.create_unlock("dev_1", access_id="acc_404")
-
-
-class Receiver:
-    """A webhook receiver answering a scripted list of statuses."""
-
-    def __init__(self, statuses: list[int]) -> None:
-        self.statuses = statuses
-        self.calls: list[tuple[dict[str, str], Any]] = []
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.calls.append((dict(request.headers), await request.json()))
-        return web.Response(status=self.statuses.pop(0) if self.statuses else 200)
-
-
-@pytest.fixture
-async def receiver_url() -> AsyncGenerator[tuple[Receiver, str]]:
-    receiver = Receiver([])
-    app = web.Application()
-    app.router.add_post("/hook", receiver.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield receiver, f"http://127.0.0.1:{port}/hook"
-    await runner.cleanup()
 
 
 async def test_webhook_success_with_headers(

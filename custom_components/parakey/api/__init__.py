@@ -14,36 +14,62 @@ from .client import (
 )
 from .errors import (
     ParakeyAuthError,
+    ParakeyBatchTimeoutError,
     ParakeyConnectionError,
     ParakeyError,
     ParakeyInvalidResponseError,
+    ParakeyKeyNotAllowedError,
+    ParakeyNotFoundError,
     ParakeyRateLimitedError,
     ParakeyServerError,
+    ParakeyValidationError,
 )
+from .key_requests import AccessRef
+from .keys import Access, AccessKey, Batch, BatchItem
+from .keys_api import AccessKeyPage, KeysApi
 from .models import Door, EventLog, Place, format_datetime, parse_datetime
 from .poller import EventLogPoller, PollerState, PollResult
 from .seen import SeenLogs
+from .webhook_payload import (
+    WebhookKind,
+    classify_webhook_payload,
+    parse_webhook_payload,
+)
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "ORDER_ASC",
     "ORDER_DESC",
     "TOKEN_HEADER",
+    "Access",
+    "AccessKey",
+    "AccessKeyPage",
+    "AccessRef",
+    "Batch",
+    "BatchItem",
     "Door",
     "EventLog",
     "EventLogPage",
     "EventLogPoller",
+    "KeysApi",
     "ParakeyAuthError",
+    "ParakeyBatchTimeoutError",
     "ParakeyClient",
     "ParakeyConnectionError",
     "ParakeyError",
     "ParakeyInvalidResponseError",
+    "ParakeyKeyNotAllowedError",
+    "ParakeyNotFoundError",
     "ParakeyRateLimitedError",
     "ParakeyServerError",
+    "ParakeyValidationError",
     "Place",
     "PollResult",
     "PollerState",
     "SeenLogs",
+    "WebhookKind",
+    "classify_webhook_payload",
     "format_datetime",
     "parse_datetime",
+    "parse_webhook_payload",
 ]

@@ -20,9 +20,13 @@ from .errors import (
     ParakeyAuthError,
     ParakeyConnectionError,
     ParakeyInvalidResponseError,
+    ParakeyKeyNotAllowedError,
+    ParakeyNotFoundError,
     ParakeyRateLimitedError,
     ParakeyServerError,
+    ParakeyValidationError,
 )
+from .keys_api import KeysApi
 from .models import Door, EventLog, Place, format_datetime, parse_list
 
 _LOGGER = logging.getLogger(__name__)
@@ -34,6 +38,8 @@ ORDER_DESC: Final = "createdAt:DESC"
 ORDER_ASC: Final = "createdAt:ASC"
 # A wrong base URL can point at anything; never read an unbounded body into memory.
 MAX_BODY_BYTES: Final = 16 * 1024 * 1024
+# An error answer is read only for its short reason.
+MAX_REASON_BYTES: Final = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,51 +104,69 @@ class ParakeyClient:
         self._base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self.request_count = 0
+        # The key and batch calls live beside, on this client's request path.
+        self.keys = KeysApi(self)
 
     @property
     def base_url(self) -> str:
         """The API root this client talks to."""
         return self._base_url
 
-    async def _request(
+    async def request(
         self,
         path: str,
         *,
+        method: str = "GET",
         params: Mapping[str, str] | None = None,
+        json_body: Any = None,
         etag: str | None = None,
         optional: bool = False,
+        key_endpoint: bool = False,
     ) -> Response:
-        """GET ``path`` and map every failure onto the ParakeyError hierarchy.
+        """Send one request and map every failure onto the ParakeyError hierarchy.
 
         With ``optional`` a 404/405 answers ``Response(status=404)`` instead of
-        raising: some endpoints do not exist on every API version.
+        raising: some endpoints do not exist on every API version. With
+        ``key_endpoint`` a 403 refuses a key, not the token
+        (``ParakeyKeyNotAllowedError``, never reauthentication), a 404 is
+        ``ParakeyNotFoundError`` and a 400/422 ``ParakeyValidationError``.
         """
         headers = {TOKEN_HEADER: self._token, "Accept": "application/json"}
         if etag:
             headers["If-None-Match"] = etag
         self.request_count += 1
         try:
-            async with self._session.get(
+            async with self._session.request(
+                method,
                 f"{self._base_url}{path}",
                 params=params,
+                json=json_body,
                 headers=headers,
                 timeout=self._timeout,
                 allow_redirects=False,
             ) as resp:
                 meta = (resp.headers.get("ETag"), _server_time(resp.headers))
-                if resp.status == 304:
+                status = resp.status
+                if status == 304:
                     return Response(304, *meta)
-                if resp.status in (401, 403):
-                    raise ParakeyAuthError(resp.status)
-                if resp.status == 429:
+                if status == 401 or (status == 403 and not key_endpoint):
+                    raise ParakeyAuthError(status)
+                if status == 403:
+                    raise ParakeyKeyNotAllowedError(path)
+                if status == 429:
                     raise ParakeyRateLimitedError(_retry_after(resp.headers))
-                if resp.status >= 500:
-                    raise ParakeyServerError(resp.status)
-                if optional and resp.status in (404, 405):
+                if status >= 500:
+                    raise ParakeyServerError(status)
+                if optional and status in (404, 405):
                     return Response(404, *meta)
-                if resp.status != 200:
+                if key_endpoint and status == 404:
+                    raise ParakeyNotFoundError(path)
+                if key_endpoint and status in (400, 422):
+                    raw = await resp.content.read(MAX_REASON_BYTES)
+                    raise ParakeyValidationError.from_body(status, raw)
+                if status not in ((200,) if method == "GET" else (200, 201, 202, 204)):
                     raise ParakeyInvalidResponseError(
-                        f"Unexpected HTTP {resp.status} from {path}"
+                        f"Unexpected HTTP {status} from {path}"
                     )
                 raw = await resp.content.read(MAX_BODY_BYTES + 1)
         except TimeoutError as err:
@@ -155,11 +179,14 @@ class ParakeyClient:
             ) from err
         if len(raw) > MAX_BODY_BYTES:
             raise ParakeyInvalidResponseError(f"Answer of {path} is too large")
+        if method != "GET" and not raw.strip():
+            # A change may be acknowledged with no body at all (204).
+            return Response(status, *meta)
         try:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as err:
             raise ParakeyInvalidResponseError(f"Answer of {path} is not JSON") from err
-        return Response(200, *meta, body=body)
+        return Response(status, *meta, body=body)
 
     async def list_event_logs(
         self,
@@ -180,7 +207,7 @@ class ParakeyClient:
             params["startDate"] = format_datetime(start_date)
         if order_by:
             params["orderBy"] = order_by
-        resp = await self._request("/eventLogs", params=params, etag=etag)
+        resp = await self.request("/eventLogs", params=params, etag=etag)
         if resp.status == 304:
             return EventLogPage(
                 not_modified=True, etag=resp.etag or etag, server_time=resp.server_time
@@ -200,13 +227,13 @@ class ParakeyClient:
 
     async def get_event_log(self, log_id: str) -> EventLog | None:
         """``GET /eventLogs/{id}``; None when it does not exist or is unusable."""
-        resp = await self._request(f"/eventLogs/{log_id}", optional=True)
+        resp = await self.request(f"/eventLogs/{log_id}", optional=True)
         return None if resp.status == 404 else EventLog.from_api(resp.body)
 
     async def list_doors(self) -> list[Door] | None:
         """The locks of the place, or None when no endpoint lists them."""
         for path in ("/devices", "/eventConfigurations"):
-            resp = await self._request(path, optional=True)
+            resp = await self.request(path, optional=True)
             if resp.status == 404:
                 continue
             items = parse_list(resp.body)
@@ -217,7 +244,7 @@ class ParakeyClient:
 
     async def list_places(self) -> list[Place] | None:
         """The domains this token sees, or None when the endpoint is missing."""
-        resp = await self._request("/domains", optional=True)
+        resp = await self.request("/domains", optional=True)
         if resp.status == 404:
             return None
         items = parse_list(resp.body)
