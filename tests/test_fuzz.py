@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from custom_components.parakey.api import EventLog
+from custom_components.parakey.api import Batch, EventLog
 from custom_components.parakey.api.models import parse_list
 from custom_components.parakey.webhook import WebhookEndpoint
 from custom_components.parakey.webhook_url import authorization_value
@@ -88,6 +88,7 @@ class FakeDelivery:
 
     def __init__(self) -> None:
         self.ingested: list[EventLog] = []
+        self.batches: list[Batch] = []
         self.notes = 0
         self.started = SimpleNamespace(is_set=lambda: True)
 
@@ -142,7 +143,10 @@ def make_handler() -> tuple[WebhookEndpoint, FakeDelivery]:
             coro
         ),
     )
-    return WebhookEndpoint(None, entry, fake, fake), fake  # type: ignore[arg-type]
+    return (
+        WebhookEndpoint(None, entry, fake, fake, fake.batches.append),  # type: ignore[arg-type]
+        fake,
+    )
 
 
 credentials = st.one_of(
@@ -185,8 +189,9 @@ def test_webhook_never_raises_and_never_trusts_strangers(
         assert coordinator.notes == 0
     else:
         assert status == (413 if len(body) > 64 * 1024 else 200)
-        # Whatever reaches delivery is an event log, parsed from this body.
-        assert len(coordinator.ingested) <= 1
+        # Whatever reaches delivery is an event log, parsed from this body; a
+        # batch goes to the keys instead, never both.
+        assert len(coordinator.ingested) + len(coordinator.batches) <= 1
     for secret in (PASSWORD, AUTH.partition(" ")[2]):
         assert secret not in caplog.text
     caplog.clear()

@@ -42,8 +42,10 @@ from .coordinator import ParakeyCoordinator
 from .data import ParakeyConfigEntry, ParakeyRuntimeData
 from .delivery import UnlockDelivery
 from .doors import DoorDirectory
+from .guest_keys import KeyDirectory
 from .identifiers import door_id_of_device
 from .issues import async_clear_all
+from .key_actions import async_setup_key_actions
 from .people import PeopleDirectory, links_from_options
 from .recent import RecentUnlocks
 from .services import async_setup_services
@@ -53,7 +55,12 @@ from .webhook import WebhookEndpoint
 from .webhook_monitor import WebhookMonitor
 from .webhook_url import async_delete_cloudhook
 
-PLATFORMS: list[Platform] = [Platform.DEVICE_TRACKER, Platform.EVENT, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.CALENDAR,
+    Platform.DEVICE_TRACKER,
+    Platform.EVENT,
+    Platform.SENSOR,
+]
 # Per-door sensors of 0.1 whose facts the event entity carries now.
 REMOVED_DOOR_SENSORS = ("last_unlocked_by", "last_unlock")
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -66,6 +73,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     whenever the language changes.
     """
     async_setup_services(hass)
+    async_setup_key_actions(hass)
     await async_load_texts(hass)
 
     async def reload_texts(_: Event) -> None:
@@ -95,8 +103,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> b
     await coordinator.async_prepare()
     counter = DailyUnlockCounter(hass, store)
     recent = RecentUnlocks(store)
+    keys = KeyDirectory(hass, entry, client, doors)
     monitor = WebhookMonitor(hass, entry, store)
-    endpoint = WebhookEndpoint(hass, entry, delivery, monitor)
+    endpoint = WebhookEndpoint(
+        hass, entry, delivery, monitor, on_batch=keys.async_on_batch_pushed
+    )
     entry.runtime_data = ParakeyRuntimeData(
         client=client,
         store=store,
@@ -106,6 +117,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> b
         coordinator=coordinator,
         counter=counter,
         recent=recent,
+        keys=keys,
         monitor=monitor,
         webhook=endpoint,
     )
@@ -116,11 +128,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> b
     entry.async_on_unload(counter.async_start())
     entry.async_on_unload(endpoint.async_disable)
     _async_adopt_place_unique_id(hass, entry, doors.place)
-    entry.async_on_unload(
-        doors.async_add_place_listener(
-            lambda place: _async_adopt_place_unique_id(hass, entry, place)
-        )
-    )
+
+    @callback
+    def place_known(place: Place) -> None:
+        _async_adopt_place_unique_id(hass, entry, place)
+        if delivery.started.is_set():
+            entry.async_create_background_task(
+                hass, keys.async_refresh(), "parakey: the keys of a new place"
+            )
+
+    entry.async_on_unload(doors.async_add_place_listener(place_known))
     await async_apply_options(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
@@ -131,6 +148,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> b
         delivery.started.set()
         entry.async_on_unload(coordinator.async_keep_polling())
         await coordinator.async_refresh()
+        await keys.async_refresh()
 
     entry.async_on_unload(async_at_started(hass, start_polling))
     return True

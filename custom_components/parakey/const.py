@@ -36,6 +36,8 @@ DEFAULT_MAX_EVENT_AGE: Final = 10
 MAX_MAX_EVENT_AGE: Final = 24 * 60
 
 EVENT_UNLOCK: Final = "parakey_unlock"
+# A key given or taken from Home Assistant (the audit trail).
+EVENT_KEY_CHANGED: Final = "parakey_key_changed"
 EVENT_TYPE_UNLOCKED: Final = "unlocked"
 SOURCE_POLL: Final = "poll"
 SOURCE_WEBHOOK: Final = "webhook"

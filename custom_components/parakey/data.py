@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .coordinator import ParakeyCoordinator
     from .delivery import UnlockDelivery
     from .doors import DoorDirectory
+    from .guest_keys import KeyDirectory
     from .people import PeopleDirectory
     from .recent import RecentUnlocks
     from .storage import ParakeyStore
@@ -36,6 +37,7 @@ class ParakeyRuntimeData:
     coordinator: ParakeyCoordinator
     counter: DailyUnlockCounter
     recent: RecentUnlocks
+    keys: KeyDirectory
     monitor: WebhookMonitor
     webhook: WebhookEndpoint
     # Told after the options changed and were applied (platforms that add or

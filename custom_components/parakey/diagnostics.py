@@ -66,6 +66,13 @@ async def async_get_config_entry_diagnostics(
             "poller": coordinator.poll_state.as_dict(),
             "seen_count": len(runtime.delivery.seen),
             "known_users": len(runtime.people.users),
+            "keys": {
+                "last_update_success": runtime.keys.last_update_success,
+                "held": len(runtime.keys.data.keys),
+                "time_limited": sum(k.time_limited for k in runtime.keys.data.keys),
+                "accesses": len(runtime.keys.data.accesses),
+                "not_allowed": runtime.keys.data.not_allowed,
+            },
             "doors": [door.as_dict() for door in runtime.doors.doors.values()],
             "recent_unlocks": [
                 {

@@ -1,4 +1,4 @@
-"""Logbook lines for ``parakey_unlock``: "Alice Andersson unlocked Front door".
+"""Logbook lines: "Alice Andersson unlocked Front door", and who changed which key.
 
 One line per unlock, at the time the door opened, in Home Assistant's
 language. Its subject is who (the linked person, else the Parakey name, else
@@ -19,11 +19,15 @@ from homeassistant.components.logbook.const import (
     LOGBOOK_ENTRY_NAME,
 )
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, EVENT_UNLOCK
+from .api import parse_datetime
+from .const import DOMAIN, EVENT_KEY_CHANGED, EVENT_UNLOCK
 from .texts import text
 
 ICON = "mdi:door-open"
+KEY_GRANTED_ICON = "mdi:key-plus"
+KEY_REVOKED_ICON = "mdi:key-remove"
 
 
 @callback
@@ -55,4 +59,40 @@ def async_describe_events(
             LOGBOOK_ENTRY_ICON: ICON,
         }
 
+    @callback
+    def describe_key_change(event: Event) -> dict[str, Any]:
+        data = event.data
+        access = data.get("access_name") or data.get("access_id") or ""
+        email = data.get("email") or ""
+        if data.get("action") == "revoke":
+            message = text(hass, "logbook_key_revoked", access=access, email=email)
+            icon = KEY_REVOKED_ICON
+        else:
+            window = ""
+            if data.get("start") or data.get("end"):
+                window = text(
+                    hass,
+                    "logbook_key_window",
+                    start=_local(data.get("start")),
+                    end=_local(data.get("end")),
+                )
+            message = text(
+                hass, "logbook_key_granted", access=access, email=email, window=window
+            )
+            icon = KEY_GRANTED_ICON
+        return {
+            # Who asked: the Home Assistant user (an audit trail of the keys).
+            LOGBOOK_ENTRY_NAME: data.get("by_user_name")
+            or text(hass, "logbook_an_automation"),
+            LOGBOOK_ENTRY_MESSAGE: message,
+            LOGBOOK_ENTRY_ICON: icon,
+        }
+
     async_describe_event(DOMAIN, EVENT_UNLOCK, describe)
+    async_describe_event(DOMAIN, EVENT_KEY_CHANGED, describe_key_change)
+
+
+def _local(value: Any) -> str:
+    """A stored UTC time as Home Assistant's local time, to the minute; "-" if none."""
+    moment = parse_datetime(value)
+    return dt_util.as_local(moment).strftime("%Y-%m-%d %H:%M") if moment else "-"

@@ -188,7 +188,8 @@ async def async_read_history(
 # ----- the action -----
 
 
-def _loaded_entry(hass: HomeAssistant, entry_id: str) -> ParakeyConfigEntry:
+def loaded_entry(hass: HomeAssistant, entry_id: str) -> ParakeyConfigEntry:
+    """The loaded Parakey entry an action names; a translated error otherwise."""
     entry = hass.config_entries.async_get_entry(entry_id)
     if entry is None:
         raise ServiceValidationError(
@@ -247,7 +248,7 @@ def _users_asked_for(
 
 async def _async_get_unlocks(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
-    entry = _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    entry = loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     end = dt_util.as_utc(call.data.get(ATTR_END) or dt_util.utcnow())
     start = dt_util.as_utc(call.data.get(ATTR_START) or end - DEFAULT_WINDOW)
     if end < start:

@@ -13,6 +13,7 @@ The endpoint is switched on and off with the option, without a reload.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 import hmac
 import json
 import time
@@ -25,7 +26,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID, EVENT_CORE_CONFIG_UPDATE
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 
-from .api import EventLog
+from .api import Batch, parse_webhook_payload
 from .const import (
     CONF_WEBHOOK_PASSWORD,
     CONF_WEBHOOK_USERNAME,
@@ -75,12 +76,14 @@ class WebhookEndpoint:
         entry: ConfigEntry,
         delivery: UnlockDelivery,
         monitor: WebhookMonitor,
+        on_batch: Callable[[Batch], None],
     ) -> None:
         """Nothing is registered until ``async_enable``."""
         self._hass = hass
         self._entry = entry
         self._delivery = delivery
         self._monitor = monitor
+        self._on_batch = on_batch
         self._last_refused_warning = -REFUSED_WARNING_INTERVAL
         self._registered: str | None = None
         self._stop_monitoring: CALLBACK_TYPE | None = None
@@ -187,13 +190,19 @@ class WebhookEndpoint:
         except (ValueError, UnicodeDecodeError):
             LOGGER.warning("Dropped a Parakey webhook call whose body is not JSON")
             return web.Response(status=200)
-        log = EventLog.from_api(payload)
-        if log is None:
+        parsed = parse_webhook_payload(payload)
+        if isinstance(parsed, Batch):
+            # A "Batch completed" call (the same URL may take both types): a
+            # key change made here finished; it is never taken for an unlock.
+            self._on_batch(parsed)
+        elif parsed is None:
             LOGGER.warning(
-                "Dropped a Parakey webhook call that is not an event log (a %s)",
+                "Dropped a Parakey webhook call that is neither an event log nor "
+                "a batch (a %s)",
                 type(payload).__name__,
             )
         else:
+            log = parsed
             # Acknowledged at once, as Parakey advises, and delivered in a task
             # of its own: a caller that hangs up still gets its unlock
             # delivered, and a push never waits behind a poll's catch-up. A

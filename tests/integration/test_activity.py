@@ -301,6 +301,7 @@ async def test_removed_sensors_leave_the_registry_on_upgrade(
         FRONT_TODAY,
         BACK_TODAY,
         "sensor.home_last_webhook",
+        "calendar.home_keys",
     }
 
 

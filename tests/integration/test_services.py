@@ -27,6 +27,14 @@ import yaml
 
 from custom_components.parakey import async_apply_options
 from custom_components.parakey.const import DOMAIN
+from custom_components.parakey.key_actions import (
+    GET_KEYS_SCHEMA,
+    GRANT_SCHEMA,
+    REVOKE_SCHEMA,
+    SERVICE_GET_KEYS,
+    SERVICE_GRANT_KEY,
+    SERVICE_REVOKE_KEY,
+)
 from custom_components.parakey.services import (
     DEFAULT_LIMIT,
     GET_UNLOCKS_SCHEMA,
@@ -607,51 +615,63 @@ async def test_action_exists_without_entries(
 async def test_services_yaml_schema_and_texts_agree(
     hass: HomeAssistant, set_up_without_entries: None
 ) -> None:
-    services = load_yaml_dict(str(INTEGRATION / "services.yaml"))
-    assert set(services) == {SERVICE_GET_UNLOCKS}
-    fields = services[SERVICE_GET_UNLOCKS]["fields"]
-    schema_keys = {str(key): key for key in GET_UNLOCKS_SCHEMA.schema}
-    assert set(fields) == set(schema_keys)
-    for name, field in fields.items():
-        selector.validate_selector(field["selector"])
-        assert field.get("required", False) == (
-            isinstance(schema_keys[name], vol.Required)
-        ), name
-    assert fields["limit"]["default"] == DEFAULT_LIMIT
-    assert fields["limit"]["selector"]["number"]["max"] == MAX_LIMIT
-    assert fields["config_entry_id"]["selector"]["config_entry"] == {
-        "integration": DOMAIN
+    schemas = {
+        SERVICE_GET_UNLOCKS: GET_UNLOCKS_SCHEMA,
+        SERVICE_GRANT_KEY: GRANT_SCHEMA,
+        SERVICE_REVOKE_KEY: REVOKE_SCHEMA,
+        SERVICE_GET_KEYS: GET_KEYS_SCHEMA,
     }
-
+    services = load_yaml_dict(str(INTEGRATION / "services.yaml"))
+    assert set(services) == set(schemas)
     english = json.loads((INTEGRATION / "strings.json").read_text())["services"]
     swedish = json.loads((INTEGRATION / "translations" / "sv.json").read_text("utf-8"))[
         "services"
     ]
-    for texts in (english, swedish):
-        assert set(texts) == set(services)
-        service = texts[SERVICE_GET_UNLOCKS]
-        assert service["name"]
-        assert service["description"]
-        assert set(service["fields"]) == set(fields)
-        for field in service["fields"].values():
-            assert set(field) == {"name", "description"}
-            assert all(text.strip() for text in field.values())
-    for name, field in english[SERVICE_GET_UNLOCKS]["fields"].items():
-        assert (
-            swedish[SERVICE_GET_UNLOCKS]["fields"][name]["description"]
-            != (field["description"])
-        ), name
-
     icons = json.loads((INTEGRATION / "icons.json").read_text())
-    assert icons["services"][SERVICE_GET_UNLOCKS]["service"].startswith("mdi:")
+    for service, schema in schemas.items():
+        fields = services[service]["fields"]
+        schema_keys = {str(key): key for key in schema.schema}
+        assert set(fields) == set(schema_keys), service
+        for name, field in fields.items():
+            selector.validate_selector(field["selector"])
+            assert field.get("required", False) == (
+                isinstance(schema_keys[name], vol.Required)
+            ), name
+        assert fields["config_entry_id"]["selector"]["config_entry"] == {
+            "integration": DOMAIN
+        }
+        for texts in (english, swedish):
+            assert set(texts) == set(services)
+            described = texts[service]
+            assert described["name"]
+            assert described["description"]
+            assert set(described["fields"]) == set(fields)
+            for field in described["fields"].values():
+                assert set(field) == {"name", "description"}
+                assert all(text.strip() for text in field.values())
+        for name, field in english[service]["fields"].items():
+            assert (
+                swedish[service]["fields"][name]["description"] != field["description"]
+            ), name
+        assert icons["services"][service]["service"].startswith("mdi:")
+    limit = services[SERVICE_GET_UNLOCKS]["fields"]["limit"]
+    assert limit["default"] == DEFAULT_LIMIT
+    assert limit["selector"]["number"]["max"] == MAX_LIMIT
 
     # What Home Assistant itself makes of services.yaml and strings.json.
-    described = (await async_get_all_descriptions(hass))[DOMAIN][SERVICE_GET_UNLOCKS]
-    # Newer releases leave the name to the translations (2026.2 has no "name").
-    if "name" in described:
-        assert described["name"] == english[SERVICE_GET_UNLOCKS]["name"]
-    assert set(described["fields"]) == set(fields)
-    assert described["response"] == {"optional": False}
+    described = await async_get_all_descriptions(hass)
+    for service, only in (
+        (SERVICE_GET_UNLOCKS, True),
+        (SERVICE_GRANT_KEY, False),
+        (SERVICE_REVOKE_KEY, False),
+        (SERVICE_GET_KEYS, True),
+    ):
+        description = described[DOMAIN][service]
+        # Newer releases leave the name to the translations (2026.2 has none).
+        if "name" in description:
+            assert description["name"] == english[service]["name"]
+        assert set(description["fields"]) == set(services[service]["fields"])
+        assert description["response"] == {"optional": not only}
 
 
 async def test_door_selector_offers_exactly_the_doors(

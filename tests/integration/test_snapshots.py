@@ -102,7 +102,9 @@ async def with_alice(hass: HomeAssistant, seeded: MockConfigEntry) -> MockConfig
     return seeded
 
 
-@pytest.mark.parametrize("platform", [Platform.EVENT, Platform.SENSOR])
+@pytest.mark.parametrize(
+    "platform", [Platform.CALENDAR, Platform.EVENT, Platform.SENSOR]
+)
 async def test_platform(
     hass: HomeAssistant,
     sim: ParakeySimulator,
@@ -191,6 +193,7 @@ async def test_what_is_enabled_by_default(
         )
     }
     assert enabled == {
+        "calendar.home_keys": True,
         "event.front_door_unlock": True,
         "event.back_door_unlock": True,
         "sensor.front_door_unlocks_today": True,
