@@ -95,24 +95,32 @@ def test_hacs_json() -> None:
     assert hacs["country"] == ["SE", "NO"]
 
 
-def test_blueprint_is_valid() -> None:
-    path = (
-        ROOT
-        / "blueprints"
-        / "automation"
-        / "parakey"
-        / "notify_when_person_unlocks.yaml"
-    )
-    blueprint = Blueprint(
-        load_yaml(path), expected_domain="automation", schema=BLUEPRINT_SCHEMA
-    )
-    assert set(blueprint.inputs) == {
+def test_blueprints_are_valid() -> None:
+    folder = ROOT / "blueprints" / "automation" / "parakey"
+
+    def load(name: str) -> Blueprint:
+        return Blueprint(
+            load_yaml(folder / name),
+            expected_domain="automation",
+            schema=BLUEPRINT_SCHEMA,
+        )
+
+    notify = load("notify_when_person_unlocks.yaml")
+    assert set(notify.inputs) == {
         "door",
         "person",
         "parakey_user_name",
         "notify_action",
     }
-    assert blueprint.data["triggers"][0]["event_type"] == "parakey_unlock"
+    assert notify.data["triggers"][0]["event_type"] == "parakey_unlock"
+    keys = load("key_for_calendar_events.yaml")
+    assert set(keys.inputs) == {"calendar", "place", "access", "email", "lead_time"}
+    assert keys.data["triggers"][0]["trigger"] == "calendar"
+    assert keys.data["actions"][0]["action"] == "parakey.grant_key"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "key_for_calendar_events.yaml",
+        "notify_when_person_unlocks.yaml",
+    ]
 
 
 def github_anchors(markdown: str) -> set[str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
+import shutil
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Event, HomeAssistant
@@ -124,3 +126,10 @@ def next_poll(
         await hass.async_block_till_done(wait_background_tasks=True)
 
     return run
+
+
+@pytest.fixture
+def blueprints(hass: HomeAssistant, tmp_path: Path) -> None:
+    """A configuration folder holding the repository's blueprints."""
+    shutil.copytree(Path(__file__).parents[2] / "blueprints", tmp_path / "blueprints")
+    hass.config.config_dir = str(tmp_path)

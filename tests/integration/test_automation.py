@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 import re
-import shutil
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import automation
@@ -15,7 +14,6 @@ from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
-import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_get_device_automations,
@@ -72,13 +70,6 @@ async def test_device_trigger_fires_for_timely_unlocks_only(
     await next_poll()
 
     assert [call.data["who"] for call in calls] == ["Alice Andersson"]
-
-
-@pytest.fixture
-def blueprints(hass: HomeAssistant, tmp_path: Path) -> None:
-    """A configuration folder holding the repository's blueprints."""
-    shutil.copytree(Path(__file__).parents[2] / "blueprints", tmp_path / "blueprints")
-    hass.config.config_dir = str(tmp_path)
 
 
 async def test_blueprint_defaults_notify_on_a_fresh_installation(

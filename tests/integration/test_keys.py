@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http import HTTPStatus
 import json
 from typing import Any
@@ -19,7 +19,12 @@ from unittest.mock import patch
 from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.auth.models import User
-from homeassistant.components.calendar import DOMAIN as CALENDAR_DOMAIN
+from homeassistant.components import automation
+from homeassistant.components.calendar import (
+    DOMAIN as CALENDAR_DOMAIN,
+    CalendarEntity,
+    CalendarEvent,
+)
 from homeassistant.components.webhook import async_generate_path
 from homeassistant.core import Context, Event, HomeAssistant
 from homeassistant.exceptions import (
@@ -27,12 +32,15 @@ from homeassistant.exceptions import (
     ServiceValidationError,
     Unauthorized,
 )
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    MockPlatform,
     async_capture_events,
     async_fire_time_changed,
+    mock_platform,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
@@ -372,3 +380,114 @@ async def test_no_key_may_be_managed(
     assert keys.data.not_allowed
     assert keys.data.keys == ()
     assert hass.states.get(CALENDAR).state == "off"
+
+
+class Visits(CalendarEntity):
+    """A calendar of visits, as a user's own calendar would hold them."""
+
+    _attr_name = "Visits"
+
+    def __init__(self, events: list[CalendarEvent]) -> None:
+        self._events = events
+
+    @property
+    def event(self) -> CalendarEvent | None:
+        now = dt_util.now()
+        return next((e for e in self._events if e.end_datetime_local > now), None)
+
+    async def async_get_events(
+        self, hass: HomeAssistant, start_date: datetime, end_date: datetime
+    ) -> list[CalendarEvent]:
+        return [
+            e
+            for e in self._events
+            if e.start_datetime_local < end_date and e.end_datetime_local > start_date
+        ]
+
+
+# The calendar trigger keeps its next look at the calendar scheduled.
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_blueprint_gives_a_key_for_each_calendar_event(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    entry: MockConfigEntry,
+    guest: None,
+    blueprints: None,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    sim.add_user("usr_8", "Cleo Cleaner", "cleo@example.com")
+    now = dt_util.now().replace(microsecond=0)
+    first = now + timedelta(hours=1)
+    events = [
+        # The e-mail comes from the event's description.
+        CalendarEvent(
+            start=first,
+            end=first + timedelta(hours=3),
+            summary="Cleaning",
+            description="Cleo, cleo@example.com, key under the mat",
+        ),
+        CalendarEvent(
+            start=first + timedelta(days=1),
+            end=first + timedelta(days=1, hours=2),
+            summary="Guest without an e-mail",
+        ),
+    ]
+
+    async def set_up_visits(
+        hass: HomeAssistant, config: Any, add: Callable[..., None], info: Any = None
+    ) -> None:
+        add([Visits(events)])
+
+    mock_platform(
+        hass, "test.calendar", MockPlatform(async_setup_platform=set_up_visits)
+    )
+    assert await async_setup_component(
+        hass, CALENDAR_DOMAIN, {CALENDAR_DOMAIN: {"platform": "test"}}
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get("calendar.visits") is not None
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: {
+                "use_blueprint": {
+                    "path": "parakey/key_for_calendar_events.yaml",
+                    "input": {
+                        "calendar": "calendar.visits",
+                        "place": entry.entry_id,
+                        "access": "Guest",
+                    },
+                }
+            }
+        },
+    )
+    await hass.async_block_till_done()
+    audit = async_capture_events(hass, EVENT_KEY_CHANGED)
+    # Parakey answers this grant with the keys: done at once.
+    sim.key_api.configure(answer="keys")
+
+    async def minutes(count: int) -> None:
+        for _ in range(count):
+            freezer.tick(timedelta(minutes=1))
+            async_fire_time_changed(hass)
+            await hass.async_block_till_done(wait_background_tasks=True)
+
+    # Time passes, a minute at a time, past the first event's start...
+    await minutes(70)
+    # ...and, a day later, past the second's.
+    freezer.tick(timedelta(hours=23))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await minutes(30)
+
+    # One key, for the event with an e-mail, given before it started.
+    (granted,) = audit
+    assert granted.data["email"] == "cleo@example.com"
+    assert dt_util.parse_datetime(granted.data["start"]) == dt_util.as_utc(first)
+    assert granted.time_fired < dt_util.as_utc(first)
+    (held,) = [k for k in sim.keys.keys_json() if k["access"]["id"] == "acc_2"]
+    assert held["user"]["email"] == "cleo@example.com"
+    assert held["expirationDate"] is not None
