@@ -193,12 +193,15 @@ LOGBOOK_CARD = {
     "target": {"entity_id": [f"event.{door}_unlock" for door, _ in DOORS]},
 }
 TODAY = [f"sensor.{door}_unlocks_today" for door, _ in DOORS]
+KEYS_CALENDAR = "calendar.home_keys"
 DOOR_ROWS = [row for door, name in DOORS for row in last_unlock_rows(door, name)]
 
 # Made by link_demo_person on the first start, not by the integration.
 DEMO_PERSON = "Alice Andersson"
 DEMO_PERSON_ENTITY = "person.alice_andersson"
-DEMO_TRACKER = "device_tracker.home_alice_andersson_at_the_door"
+DEMO_TRACKER = "device_tracker.alice_andersson_at_the_door"
+# Alice's phone, as the Companion app would report it: home.
+DEMO_PHONE = "alice_phone"
 PEOPLE_CARD = {
     "type": "entities",
     "title": "People",
@@ -222,6 +225,14 @@ DASHBOARD = {
                 },
                 PEOPLE_CARD,
                 LOGBOOK_CARD,
+            ],
+        },
+        {
+            "title": "Keys",
+            "path": "keys",
+            "cards": [
+                {"type": "calendar", "title": "Keys", "initial_view": "listWeek",
+                 "entities": [KEYS_CALENDAR]},
             ],
         },
         {
@@ -254,26 +265,39 @@ async def enable_webhook(
         flow, {"poll_interval": 60, "max_event_age": 10, "webhook_enabled": True}
     )
     placeholders = shown["description_placeholders"]
-    done = await ha.post(flow, {})
-    if done.get("type") != "create_entry":
-        sys.exit(f"Options flow did not finish: {done}")
+    await finish_options(ha, flow, await ha.post(flow, {}))
     await point_simulator_webhook(session, sim, placeholders)
     print(f"Parakey webhook: {placeholders['url']}", file=sys.stderr)
     return dict(placeholders)
 
 
+async def finish_options(ha: HomeAssistant, flow: str, saved: dict[str, Any]) -> None:
+    """A page was submitted (and saved): choose Done on the menu that comes back."""
+    if saved.get("step_id") != "saved":
+        sys.exit(f"Options page was not saved: {saved}")
+    done = await ha.post(flow, {"next_step_id": "done"})
+    if done.get("type") != "create_entry":
+        sys.exit(f"Options flow did not finish: {done}")
+
+
 async def point_simulator_webhook(
     session: aiohttp.ClientSession, sim: str, placeholders: dict[str, str]
 ) -> None:
-    """Make the simulator deliver unlocks as My Parakey would, with the header."""
-    async with session.put(
-        f"{sim}/_sim/webhook",
-        json={
-            "url": placeholders["url"],
-            "headers": {placeholders["header_name"]: placeholders["header_value"]},
-        },
-    ) as resp:
-        resp.raise_for_status()
+    """Make the simulator deliver as My Parakey would, with the header.
+
+    Two webhooks to the same URL, as a user adds them in My Parakey: "Unlock
+    event" and "Batch completed" (key changes made from Home Assistant).
+    """
+    for kind in ("unlock", "batch_completed"):
+        async with session.put(
+            f"{sim}/_sim/webhook",
+            json={
+                "url": placeholders["url"],
+                "headers": {placeholders["header_name"]: placeholders["header_value"]},
+                "type": kind,
+            },
+        ) as resp:
+            resp.raise_for_status()
 
 
 async def add_parakey(ha: HomeAssistant, token: str, sim: str) -> str:
@@ -310,24 +334,33 @@ async def link_demo_person(
         flow = f"/api/config/config_entries/options/flow/{options['flow_id']}"
         form = await ha.post(flow, {"next_step_id": "people"})
         fields = {f["name"]: f for f in form["data_schema"]}
-        if DEMO_PERSON in fields:
+        suggestions = fields.get("suggested_links", {}).get("description", {})
+        if "usr_1" in (suggestions.get("suggested_value") or []):
             break
         async with ha.session.delete(f"{ha.url}{flow}", headers=ha.headers):
             pass  # close the empty form, then look again
         await asyncio.sleep(0.5)
     else:
         sys.exit("The demo unlock by Alice never reached Home Assistant")
-    suggested = fields[DEMO_PERSON]["description"]["suggested_value"]
-    await ha.post(
-        flow, {DEMO_PERSON: suggested, "presence": True, "presence_minutes": 10}
+    # Confirm the name match the page suggests, with presence on.
+    saved = await ha.post(
+        flow,
+        {"suggested_links": ["usr_1"], "presence": True, "presence_minutes": 10},
     )
+    await finish_options(ha, flow, saved)
+    suggested = DEMO_PERSON_ENTITY
     tracker = DEMO_TRACKER
+    # Her phone says home too: the door tracker only adds to what it knows.
+    await ha.post(
+        "/api/services/device_tracker/see",
+        {"dev_id": DEMO_PHONE, "location_name": "home"},
+    )
     await ha.ws(
         {
             "type": "person/update",
             "person_id": person["id"],
             "name": person["name"],
-            "device_trackers": [tracker],
+            "device_trackers": [f"device_tracker.{DEMO_PHONE}", tracker],
         }
     )
     print(f"Linked Parakey user {DEMO_PERSON} to {suggested}, tracked by {tracker}")
