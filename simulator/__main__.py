@@ -18,6 +18,8 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8710)
     parser.add_argument("--token", default="demo")
+    parser.add_argument("--place-id", default="dom_1", help="the place's (domain's) id")
+    parser.add_argument("--place-name", default="Home", help="the place's name")
     parser.add_argument("--demo", action="store_true", help="random unlocks")
     parser.add_argument("--demo-interval", type=float, default=25.0)
     parser.add_argument("--legacy", action="store_true", help="API 1.0 field names")
@@ -58,6 +60,8 @@ def _parse() -> argparse.Namespace:
 async def _main(args: argparse.Namespace) -> None:
     simulator = ParakeySimulator(
         token=args.token,
+        place_id=args.place_id,
+        place_name=args.place_name,
         legacy=args.legacy,
         devices_endpoint=not args.no_devices_endpoint,
         time_scale=args.time_scale,

@@ -6,7 +6,7 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 import hashlib
 import inspect
@@ -20,7 +20,7 @@ from .batches import BatchRunner
 from .demo import DemoRunner
 from .key_api import KeyEndpoints, Plumbing
 from .keys import KeyStore
-from .state import Clock, PlaceState, parse_iso
+from .state import Clock, PlaceState, generated_name, iso, parse_iso
 from .webhook import BatchWebhook, WebhookDelivery
 
 _LOGGER = logging.getLogger(__name__)
@@ -28,6 +28,10 @@ _LOGGER = logging.getLogger(__name__)
 TOKEN_HEADER: Final = "access-token"  # noqa: S105 - a header name
 DEFAULT_LIMIT: Final = 50
 MAX_LIMIT: Final = 500
+# Bounds of the bulk control calls (benchmarks: 50 doors, 1,000 people, a year).
+MAX_BULK_DOORS: Final = 1000
+MAX_BULK_USERS: Final = 10_000
+MAX_HISTORY: Final = 1_000_000
 FAULT_KINDS: Final = frozenset(
     {
         "server_error",
@@ -114,6 +118,7 @@ class ParakeySimulator:
         self.app.router.add_post("/_sim/unlocks", self._control_unlock)
         self.app.router.add_post("/_sim/doors", self._control_door)
         self.app.router.add_post("/_sim/users", self._control_user)
+        self.app.router.add_post("/_sim/history", self._control_history)
         self.app.router.add_post("/_sim/faults", self._control_fault)
         self.app.router.add_post("/_sim/etag/bump", self._control_bump)
         self.app.router.add_get("/_sim/stats", self._control_stats)
@@ -141,6 +146,69 @@ class ParakeySimulator:
         """Add (or rename) a person."""
         self.place.users[user_id] = (name, email)
         return {"id": user_id, "name": name, "email": email}
+
+    def add_doors(
+        self,
+        count: int,
+        *,
+        prefix: str = "dev_",
+        name: str = "Door",
+        replace: bool = False,
+    ) -> list[str]:
+        """Add (or rename) doors ``{prefix}1`` .. ``{prefix}{count}``, "Door 1" ...
+
+        ``replace`` removes every other door first; refused (ValueError) when
+        one of those has logs.
+        """
+        ids = [f"{prefix}{n}" for n in range(1, count + 1)]
+        if replace:
+            wanted = set(ids)
+            gone = {door for door in self.place.doors if door not in wanted}
+            if used := sorted(gone & {log.door_id for log in self.place.logs}):
+                raise ValueError(f"door {used[0]!r} has logs")
+            for door in gone:
+                del self.place.doors[door]
+        for n, door_id in enumerate(ids, 1):
+            self.add_door(door_id, f"{name} {n}")
+        return ids
+
+    def add_users(self, count: int, *, prefix: str = "usr_") -> list[str]:
+        """Add (or rename) people ``{prefix}1`` .. ``{prefix}{count}``, named apart."""
+        ids = [f"{prefix}{n}" for n in range(1, count + 1)]
+        for index, user_id in enumerate(ids):
+            self.add_user(user_id, generated_name(index), f"{user_id}@example.com")
+        return ids
+
+    def add_history(
+        self,
+        count: int,
+        *,
+        days: float = 365.0,
+        end: datetime | None = None,
+        door_ids: list[str] | None = None,
+        user_ids: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """``count`` past unlocks spread over the ``days`` before ``end`` (now).
+
+        Random doors and people (every one by default), key ``acc_1``; stored
+        only: the webhook does not deliver history.
+        """
+        end = end or self.clock()
+        logs = self.place.add_history(
+            count,
+            start=end - timedelta(days=days),
+            end=end,
+            door_ids=sorted(self.place.doors) if door_ids is None else door_ids,
+            user_ids=sorted(self.place.users) if user_ids is None else user_ids,
+            access_id="acc_1" if "acc_1" in self.place.accesses else None,
+        )
+        return {
+            "created": count,
+            "first": logs[0].id,
+            "last": logs[-1].id,
+            "from": iso(logs[0].created_at),
+            "to": iso(logs[-1].created_at),
+        }
 
     def add_access(
         self,
@@ -469,14 +537,54 @@ class ParakeySimulator:
         ]
         return web.json_response({"created": count, "first": ids[0], "last": ids[-1]})
 
+    @staticmethod
+    def _bulk_count(data: dict[str, Any], most: int) -> int:
+        count = data.get("count")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise web.HTTPBadRequest(text=f"count must be 1..{most}")
+        if count > most:
+            raise web.HTTPBadRequest(text=f"count must be 1..{most}")
+        return count
+
+    @staticmethod
+    def _text(data: dict[str, Any], key: str, default: str) -> str:
+        value = data.get(key, default)
+        if not isinstance(value, str) or not value:
+            raise web.HTTPBadRequest(text=f"{key} must be a non-empty string")
+        return value
+
     async def _control_door(self, request: web.Request) -> web.Response:
         data = await self._json_object(request)
+        if "count" in data:
+            count = self._bulk_count(data, MAX_BULK_DOORS)
+            try:
+                ids = self.add_doors(
+                    count,
+                    prefix=self._text(data, "prefix", "dev_"),
+                    name=self._text(data, "name", "Door"),
+                    replace=data.get("replace") is True,
+                )
+            except ValueError as err:
+                raise web.HTTPBadRequest(text=str(err)) from err
+            return web.json_response(
+                {"created": count, "first": ids[0], "last": ids[-1]}
+                | {"doors": len(self.place.doors)},
+                status=201,
+            )
         if not isinstance(data.get("id"), str) or not isinstance(data.get("name"), str):
             raise web.HTTPBadRequest(text="id and name are required strings")
         return web.json_response(self.add_door(data["id"], data["name"]), status=201)
 
     async def _control_user(self, request: web.Request) -> web.Response:
         data = await self._json_object(request)
+        if "count" in data:
+            count = self._bulk_count(data, MAX_BULK_USERS)
+            ids = self.add_users(count, prefix=self._text(data, "prefix", "usr_"))
+            return web.json_response(
+                {"created": count, "first": ids[0], "last": ids[-1]}
+                | {"users": len(self.place.users)},
+                status=201,
+            )
         if not isinstance(data.get("id"), str) or not isinstance(data.get("name"), str):
             raise web.HTTPBadRequest(text="id and name are required strings")
         email = data.get("email")
@@ -486,6 +594,34 @@ class ParakeySimulator:
             ),
             status=201,
         )
+
+    async def _control_history(self, request: web.Request) -> web.Response:
+        data = await self._json_object(request)
+        count = self._bulk_count(data, MAX_HISTORY)
+        days = data.get("days", 365)
+        if isinstance(days, bool) or not isinstance(days, int | float) or days <= 0:
+            raise web.HTTPBadRequest(text="days must be a positive number")
+        chosen: dict[str, list[str] | None] = {}
+        for key in ("doors", "users"):
+            value = data.get(key)
+            if value is not None and (
+                not isinstance(value, list)
+                or not all(isinstance(item, str) for item in value)
+            ):
+                raise web.HTTPBadRequest(text=f"{key} must be a list of ids")
+            chosen[key] = value
+        try:
+            end = parse_iso(data["end"]) if data.get("end") else None
+            summary = self.add_history(
+                count,
+                days=float(days),
+                end=end,
+                door_ids=chosen["doors"],
+                user_ids=chosen["users"],
+            )
+        except (TypeError, ValueError, AttributeError) as err:
+            raise web.HTTPBadRequest(text=str(err)) from err
+        return web.json_response(summary, status=201)
 
     async def _control_fault(self, request: web.Request) -> web.Response:
         data = await self._json_object(request)

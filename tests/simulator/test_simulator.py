@@ -375,3 +375,149 @@ def test_ids_differ_between_runs() -> None:
     second = ParakeySimulator(token=TOKEN).place.next_id()
     assert first != second
     assert first.startswith("evl_")
+
+
+async def test_bulk_doors_people_and_history(
+    http: aiohttp.ClientSession,
+    base: str,
+    api_sim: ParakeySimulator,
+    clock: FakeClock,
+    receiver_url: tuple[Receiver, str],
+) -> None:
+    """A place of scale for benchmarks, built in three control calls."""
+    receiver, url = receiver_url
+    api_sim.configure_webhook(url)
+
+    async def call(path: str, data: Any) -> tuple[int, Any]:
+        async with http.post(f"{base}/_sim/{path}", json=data) as resp:
+            text = await resp.text()
+            return resp.status, (
+                parse(text) if resp.content_type == "application/json" else text
+            )
+
+    status, doors = await call("doors", {"count": 3, "prefix": "hq-dev_"})
+    assert (status, doors) == (
+        201,
+        {"created": 3, "first": "hq-dev_1", "last": "hq-dev_3", "doors": 5},
+    )
+    status, doors = await call(
+        "doors", {"count": 3, "prefix": "hq-dev_", "name": "Dörr", "replace": True}
+    )
+    assert (status, doors["doors"]) == (201, 3)
+    _, _, body = await get(http, f"{base}/devices")
+    assert [(door["id"], door["name"]) for door in parse(body)] == [
+        ("hq-dev_1", "Dörr 1"),
+        ("hq-dev_2", "Dörr 2"),
+        ("hq-dev_3", "Dörr 3"),
+    ]
+    status, users = await call("users", {"count": 1000})
+    assert (status, users) == (
+        201,
+        {"created": 1000, "first": "usr_1", "last": "usr_1000", "users": 1000},
+    )
+    names = [name for name, _ in api_sim.place.users.values()]
+    assert len(set(names)) == 1000
+    assert api_sim.place.users["usr_1000"] == ("Signe Öberg", "usr_1000@example.com")
+
+    status, history = await call(
+        "history", {"count": 10_000, "days": 10, "end": "2026-03-14T07:00:00Z"}
+    )
+    assert (status, history["created"]) == (201, 10_000)
+    assert (history["from"], history["to"]) == (
+        "2026-03-04T07:01:26.400Z",
+        "2026-03-14T07:00:00.000Z",
+    )
+    logs = api_sim.logs
+    assert len(logs) == 10_000
+    assert {log["device"]["id"] for log in logs} == {"hq-dev_1", "hq-dev_2", "hq-dev_3"}
+    assert len({log["user"]["id"] for log in logs}) > 990
+    assert logs[0]["timestamp"] == "2026-03-04T07:01:24.400Z"
+    # History is stored, not pushed: the webhook delivers only what happens now.
+    await api_sim.wait_deliveries_idle()
+    assert receiver.calls == []
+
+    # Later unlocks come first; a day's history by startDate, in pages.
+    live = api_sim.create_unlock("hq-dev_1", "usr_1")
+    _, _, body = await get(http, f"{base}/eventLogs?limit=1")
+    assert [log["id"] for log in parse(body)] == [live["id"]]
+    since = "2026-03-13T07%3A00%3A00Z"
+    seen: list[str] = []
+    for offset in range(0, 2000, 500):
+        _, _, body = await get(
+            http,
+            f"{base}/eventLogs?startDate={since}&orderBy=createdAt:ASC"
+            f"&limit=500&offset={offset}",
+        )
+        seen += [log["id"] for log in parse(body)]
+    # 1,000 a day, one every 86.4 s: from the 9,000th on (it is on the edge).
+    assert len(seen) == 1001 + 1
+    assert seen[0] == logs[8999]["id"]
+    assert seen[-2:] == [history["last"], live["id"]]
+
+    # A part of the people, only in an early month (people who left).
+    status, history = await call(
+        "history",
+        {
+            "count": 10,
+            "days": 30,
+            "end": "2025-04-13T07:00:00Z",
+            "users": ["usr_7"],
+            "doors": ["hq-dev_2"],
+        },
+    )
+    assert status == 201
+    early = api_sim.logs[-10:]
+    assert {(log["user"]["id"], log["device"]["id"]) for log in early} == {
+        ("usr_7", "hq-dev_2")
+    }
+    clock.advance(60)
+    assert api_sim.add_history(1, days=1)["to"] == "2026-03-14T08:01:00.000Z"
+
+    bad = [
+        ("doors", {"count": 0}),
+        ("doors", {"count": 1001}),
+        ("doors", {"count": True}),
+        ("doors", {"count": 2, "prefix": ""}),
+        ("doors", {"count": 2, "name": 3}),
+        ("doors", {"count": 1, "replace": True}),  # hq-dev_2 and _3 have logs
+        ("users", {"count": "x"}),
+        ("history", {}),
+        ("history", {"count": 5, "days": 0}),
+        ("history", {"count": 5, "days": "x"}),
+        ("history", {"count": 5, "doors": "hq-dev_1"}),
+        ("history", {"count": 5, "users": [1]}),
+        ("history", {"count": 5, "users": ["usr_nobody"]}),
+        ("history", {"count": 5, "doors": ["dev_404"]}),
+        ("history", {"count": 5, "doors": []}),
+        ("history", {"count": 5, "end": "never"}),
+    ]
+    for path, data in bad:
+        assert (await call(path, data))[0] == 400, (path, data)
+    assert "hq-dev_3" in api_sim.place.doors
+
+
+def test_query_pages_like_a_full_sort(clock: FakeClock) -> None:
+    """The kept order follows every added log, in or out of createdAt order."""
+    sim = ParakeySimulator(token=TOKEN, clock=clock, time_scale=0)
+    place = sim.place
+    sim.add_history(50, days=1)
+    for step in range(60):
+        created = clock.now - timedelta(minutes=(step * 37) % 1500)
+        sim.create_unlock(created_at=created if step % 3 else None)
+        start = clock.now - timedelta(minutes=(step * 53) % 1600)
+        for descending in (True, False):
+            for offset, limit in ((0, 1), (3, 7), (40, 500), (500, 5)):
+                expected = sorted(
+                    (log for log in place.logs if log.created_at >= start),
+                    key=lambda log: (log.created_at, log.id),
+                    reverse=descending,
+                )[offset : offset + limit]
+                assert (
+                    place.query(
+                        start=start, descending=descending, offset=offset, limit=limit
+                    )
+                    == expected
+                )
+        assert place.query(start=None, descending=True, offset=0, limit=1) == [
+            max(place.logs, key=lambda log: (log.created_at, log.id))
+        ]
