@@ -55,6 +55,9 @@ if TYPE_CHECKING:
 
 # Polls refused with 429 in a row before the user is told (a repair issue).
 RATE_LIMIT_ISSUE_AFTER = 3
+# The probe interval while the webhook delivers every unlock: polling is then
+# only the check that it still does.
+PUSH_TRUSTED_INTERVAL = timedelta(minutes=5)
 POLLER_SECTION = "poller"
 
 
@@ -94,6 +97,7 @@ class ParakeyCoordinator(DataUpdateCoordinator[None]):
         self._delivery = delivery
         self._store = store
         self._rate_limited_polls = 0
+        self._push_trusted = False
         self.auth_failed = False
         poller.state = PollerState.from_dict(store.section(POLLER_SECTION))
         store.async_add_section(POLLER_SECTION, lambda: poller.state.as_dict())
@@ -121,11 +125,40 @@ class ParakeyCoordinator(DataUpdateCoordinator[None]):
             self.config_entry.options.get(CONF_WEBHOOK_ENABLED)
         )
 
+    def _normal_interval(self) -> timedelta:
+        """The configured interval, stretched while the webhook is trusted."""
+        configured = self.configured_interval(self.config_entry)
+        if self._push_trusted:
+            return max(configured, PUSH_TRUSTED_INTERVAL)
+        return configured
+
     @callback
     def async_apply_options(self) -> None:
         """Take a changed poll interval now (unless Parakey asked to wait)."""
         if not self._rate_limited_polls:
-            self.update_interval = self.configured_interval(self.config_entry)
+            self.update_interval = self._normal_interval()
+
+    @callback
+    def async_set_push_trusted(self, trusted: bool) -> None:
+        """Slow down while the webhook delivers; speed up the moment it does not.
+
+        A missed push may mean unlocks are waiting: poll now, then on the
+        configured interval again.
+        """
+        if trusted == self._push_trusted:
+            return
+        self._push_trusted = trusted
+        LOGGER.debug(
+            "Webhook of %s %s; polling every %s",
+            self.config_entry.title,
+            "delivers" if trusted else "missed a push or cannot be reached",
+            self._normal_interval(),
+        )
+        self.async_apply_options()
+        if not trusted:
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_request_refresh(), "parakey: poll after a miss"
+            )
 
     async def async_prepare(self) -> None:
         """Ask Parakey for the place and the doors before anything is set up.
@@ -222,13 +255,11 @@ class ParakeyCoordinator(DataUpdateCoordinator[None]):
             if self._rate_limited_polls:
                 LOGGER.info("Parakey accepts requests again; normal poll interval")
                 self._rate_limited_polls = 0
-                self.update_interval = self.configured_interval(self.config_entry)
+                self.update_interval = self._normal_interval()
                 async_update_rate_limited_issue(self.hass, self.config_entry, None)
             return
         wait = retry_after_seconds(err)
-        self.update_interval = max(
-            self.configured_interval(self.config_entry), timedelta(seconds=wait)
-        )
+        self.update_interval = max(self._normal_interval(), timedelta(seconds=wait))
         self._rate_limited_polls += 1
         if self._rate_limited_polls == 1:
             LOGGER.warning(

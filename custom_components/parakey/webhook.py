@@ -203,6 +203,7 @@ class WebhookEndpoint:
             )
         else:
             log = parsed
+            self._monitor.async_note_push(log.id)
             # Acknowledged at once, as Parakey advises, and delivered in a task
             # of its own: a caller that hangs up still gets its unlock
             # delivered, and a push never waits behind a poll's catch-up. A

@@ -1,8 +1,14 @@
-"""Is the webhook delivering? The time of the last push, and what pushes missed.
+"""Is the webhook delivering? The last push, what pushes missed, whether to trust it.
 
-A log that a poll finds, and that no push brought within a grace period,
-was missed by the webhook; a few of those raise a repair issue, which the
-next push clears.
+A log that a poll finds, and that no push brought within a grace period, was
+missed by the webhook: found later than the grace, it counts at once; found
+sooner, it counts when the grace ends without its push. A few misses raise a
+repair issue, which the next push clears.
+
+While the webhook delivers (a push arrived, and no push was missed since),
+it is *trusted*: polling may then slow down, since every unlock arrives by
+push anyway. The first miss, or a URL Parakey cannot deliver to, ends the
+trust at once; the next push that arrives brings it back.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from .api import format_datetime, parse_datetime
@@ -21,6 +28,8 @@ from .issues import async_update_not_delivering_issue
 from .listeners import Listeners
 from .storage import ParakeyStore
 from .unlock import Unlock
+
+SECTION = "last_webhook"
 
 
 class WebhookMonitor:
@@ -33,41 +42,114 @@ class WebhookMonitor:
         self._hass = hass
         self._entry = entry
         self._store = store
-        self.last_call: datetime | None = parse_datetime(store.section("last_webhook"))
+        self.last_call: datetime | None = parse_datetime(store.section(SECTION))
         self._missed = 0
-        self._listeners: Listeners[[]] = Listeners()
-        store.async_add_section("last_webhook", self._dump)
+        # Polled logs whose push may still come, and when their grace ends.
+        self._awaiting: dict[str, datetime] = {}
+        self._cancel_check: CALLBACK_TYPE | None = None
+        self._trusted = False
+        self._url_ok = True
+        self._call_listeners: Listeners[[]] = Listeners()
+        self._trust_listeners: Listeners[bool] = Listeners()
+        store.async_add_section(SECTION, self._dump)
 
     def _dump(self) -> Any:
         return format_datetime(self.last_call) if self.last_call else None
 
+    @property
+    def trusted(self) -> bool:
+        """Whether every unlock arrives by push now (polling may slow down)."""
+        return self._trusted
+
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call ``listener`` when a push arrives."""
-        return self._listeners.add(listener)
+        """Call ``listener`` when a call arrives."""
+        return self._call_listeners.add(listener)
+
+    @callback
+    def async_add_trust_listener(
+        self, listener: Callable[[bool], None]
+    ) -> CALLBACK_TYPE:
+        """Call ``listener`` with the new trust whenever it changes."""
+        return self._trust_listeners.add(listener)
 
     @callback
     def async_note_call(self) -> None:
-        """A call passed authentication."""
+        """A call passed authentication (an unlock or anything else)."""
         self.last_call = dt_util.utcnow()
         self._store.async_schedule_save()
-        self._listeners.notify()
+        self._call_listeners.notify()
+
+    @callback
+    def async_note_push(self, log_id: str) -> None:
+        """An unlock arrived by push: the webhook delivers."""
+        self._awaiting.pop(log_id, None)
+        if self._missed:
+            self._missed = 0
+            async_update_not_delivering_issue(self._hass, self._entry, None)
+        self._set_trusted(trusted=self._url_ok)
+
+    @callback
+    def async_set_url_ok(self, ok: bool) -> None:
+        """Whether Parakey can deliver to the URL at all (no URL, not HTTPS)."""
+        self._url_ok = ok
+        if not ok:
+            self._set_trusted(trusted=False)
 
     @callback
     def async_reset(self) -> None:
-        """Forget the missed pushes (the webhook was switched off)."""
+        """Forget everything (the webhook was switched off)."""
         self._missed = 0
+        self._awaiting.clear()
+        self._cancel()
+        self._set_trusted(trusted=False)
 
     @callback
     def async_on_unlock(self, unlock: Unlock) -> None:
-        """Count polled logs old enough that a push should have brought them."""
+        """Count polled logs a push should have brought by now, or will soon."""
         if unlock.source != SOURCE_POLL:
-            if self._missed:
-                self._missed = 0
-                async_update_not_delivering_issue(self._hass, self._entry, None)
             return
-        if unlock.log.created_at >= dt_util.utcnow() - WEBHOOK_MISSED_GRACE:
-            return  # the push may still be on its way
+        deadline = unlock.log.created_at + WEBHOOK_MISSED_GRACE
+        if deadline <= dt_util.utcnow():
+            self._miss()
+            return
+        # The push may still be on its way: look again when its grace ends.
+        self._awaiting[unlock.log.id] = deadline
+        self._schedule_check()
+
+    @callback
+    def _schedule_check(self) -> None:
+        """Look again when the earliest grace ends."""
+        self._cancel()
+        self._cancel_check = async_track_point_in_utc_time(
+            self._hass, self._check, min(self._awaiting.values())
+        )
+
+    @callback
+    def _check(self, now: datetime) -> None:
+        self._cancel_check = None
+        for log_id, deadline in list(self._awaiting.items()):
+            if deadline <= now:
+                del self._awaiting[log_id]
+                self._miss()
+        if self._awaiting:
+            self._schedule_check()
+
+    @callback
+    def _miss(self) -> None:
         self._missed += 1
+        self._set_trusted(trusted=False)
         if self._missed >= WEBHOOK_MISSED_THRESHOLD:
             async_update_not_delivering_issue(self._hass, self._entry, self._missed)
+
+    @callback
+    def _set_trusted(self, *, trusted: bool) -> None:
+        if trusted != self._trusted:
+            self._trusted = trusted
+            self._trust_listeners.notify(trusted)
+
+    @callback
+    def _cancel(self) -> None:
+        if self._cancel_check is not None:
+            self._cancel_check()
+            self._cancel_check = None

@@ -341,12 +341,13 @@ async def test_demo_dashboard_names_only_entities_that_exist(
     # The demo makes its person (and links her) itself; all else is ours.
     made_by_demo = {
         "person.alice_andersson",
-        "device_tracker.home_alice_andersson_at_the_door",
+        "device_tracker.alice_andersson_at_the_door",
     }
     assert {name for name in named if hass.states.get(name) is None} == made_by_demo
     assert {FRONT_TODAY, BACK_TODAY, "event.front_door_unlock"} <= named
-    assert [view["path"] for view in dashboard["views"]] == ["doors", "today"]
-    today = dashboard["views"][1]["cards"]
+    assert "calendar.home_keys" in named
+    assert [view["path"] for view in dashboard["views"]] == ["doors", "keys", "today"]
+    today = dashboard["views"][2]["cards"]
     assert {card["type"] for card in today} >= {"statistics-graph", "logbook"}
 
 

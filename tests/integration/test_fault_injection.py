@@ -235,7 +235,21 @@ class Scenario:
                     await self.restart(reload=False)
                 case "sweep":
                     await self.tick(3700)
+            self.check_doors_available(action)
         self.batch_marks.append(len(self.events))
+
+    def check_doors_available(self, after: str) -> None:
+        """No 429, outage or timeout makes a door unavailable while it is loaded.
+
+        The webhook delivers meanwhile and polling retries: only a refused
+        token would (no scenario refuses it).
+        """
+        if self.entry.state is not ConfigEntryState.LOADED:
+            return
+        for door in ("front_door", "back_door"):
+            state = self.hass.states.get(f"event.{door}_unlock")
+            assert state is not None
+            assert state.state != STATE_UNAVAILABLE, f"after {after}: {self.steps}"
 
     async def drain(self) -> None:
         """Faults end; polling catches up, including one hourly sweep."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from http import HTTPStatus
 import json
 import logging
@@ -302,22 +303,35 @@ async def test_not_delivering_issue_appears_and_clears(
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
 
-async def test_fresh_polled_log_does_not_count_as_missed(
+async def test_a_polled_log_is_missed_only_when_its_push_never_comes(
     hass: HomeAssistant,
     sim: ParakeySimulator,
     loaded: MockConfigEntry,
     next_poll: Poll,
-    issue_registry: ir.IssueRegistry,
     unlocks: list[Event],
+    hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
-    for _ in range(4):
-        sim.create_unlock()
-        # The next poll finds it a minute old: a push could still be on its way.
-        await next_poll(61)
-    assert [event.data["source"] for event in unlocks] == ["poll"] * 4
-    assert not issue_registry.async_get_issue(
-        DOMAIN, f"webhook_not_delivering_{loaded.entry_id}"
-    )
+    monitor = loaded.runtime_data.monitor
+    coordinator = loaded.runtime_data.coordinator
+    late = sim.create_unlock()
+    # The next poll finds it a minute old: its push could still be on its way...
+    await next_poll(61)
+    assert monitor._missed == 0
+    # ...and it comes: the webhook works, polling may slow down.
+    assert await post(hass_client_no_auth, late) == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert monitor.trusted
+    assert coordinator.update_interval == timedelta(minutes=5)
+
+    sim.create_unlock()  # a push that never comes
+    await coordinator.async_refresh()  # a poll finds it at once
+    assert monitor.trusted  # within its grace: not missed yet
+    await next_poll(121)  # the grace is over, and no push came
+    assert monitor._missed == 1
+    # Trust is gone at once: polling is back on the configured interval.
+    assert not monitor.trusted
+    assert coordinator.update_interval == timedelta(seconds=60)
+    assert [event.data["source"] for event in unlocks] == ["poll", "poll"]
 
 
 async def test_simulator_delivers_with_retries(
