@@ -42,6 +42,7 @@ from .coordinator import ParakeyCoordinator
 from .data import ParakeyConfigEntry, ParakeyRuntimeData
 from .delivery import UnlockDelivery
 from .doors import DoorDirectory
+from .first_contact import FirstContact
 from .guest_keys import KeyDirectory
 from .identifiers import door_id_of_device
 from .issues import async_clear_all
@@ -101,6 +102,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> b
         hass, entry, client, poller, doors, delivery, store
     )
     await coordinator.async_prepare()
+    first_contact = FirstContact(hass, entry, client)
+    first_contact.async_check_doors()
     counter = DailyUnlockCounter(hass, store)
     recent = RecentUnlocks(store)
     keys = KeyDirectory(hass, entry, client, doors)
@@ -118,6 +121,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> b
         counter=counter,
         recent=recent,
         keys=keys,
+        first_contact=first_contact,
         monitor=monitor,
         webhook=endpoint,
     )
@@ -125,8 +129,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> b
     entry.async_on_unload(store.async_save)
     entry.async_on_unload(delivery.async_add_listener(counter.async_on_unlock))
     entry.async_on_unload(delivery.async_add_listener(recent.async_on_unlock))
+    entry.async_on_unload(delivery.async_add_listener(first_contact.async_on_unlock))
     entry.async_on_unload(counter.async_start())
     entry.async_on_unload(endpoint.async_disable)
+    entry.async_on_unload(
+        monitor.async_add_trust_listener(coordinator.async_set_push_trusted)
+    )
     _async_adopt_place_unique_id(hass, entry, doors.place)
 
     @callback

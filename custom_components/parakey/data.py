@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .coordinator import ParakeyCoordinator
     from .delivery import UnlockDelivery
     from .doors import DoorDirectory
+    from .first_contact import FirstContact
     from .guest_keys import KeyDirectory
     from .people import PeopleDirectory
     from .recent import RecentUnlocks
@@ -38,6 +39,7 @@ class ParakeyRuntimeData:
     counter: DailyUnlockCounter
     recent: RecentUnlocks
     keys: KeyDirectory
+    first_contact: FirstContact
     monitor: WebhookMonitor
     webhook: WebhookEndpoint
     # Told after the options changed and were applied (platforms that add or

@@ -74,6 +74,8 @@ async def async_get_config_entry_diagnostics(
                 "not_allowed": runtime.keys.data.not_allowed,
             },
             "doors": [door.as_dict() for door in runtime.doors.doors.values()],
+            # Key names and value types only: no value of Parakey's answers.
+            "first_contact": runtime.first_contact.as_diagnostics(),
             "recent_unlocks": [
                 {
                     **unlock.log.as_dict(),

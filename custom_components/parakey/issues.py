@@ -12,6 +12,7 @@ from .const import DOMAIN
 WEBHOOK_URL_ISSUES = {"no_url": "webhook_no_url", "not_https": "webhook_not_https"}
 WEBHOOK_NOT_DELIVERING = "webhook_not_delivering"
 RATE_LIMITED = "rate_limited"
+UNREADABLE = {"logs": "unreadable_logs", "doors": "unreadable_doors"}
 
 # The README section behind each issue's "Learn more" link (a heading's anchor as
 # GitHub makes it), appended to the manifest's documentation URL.
@@ -20,6 +21,8 @@ LEARN_MORE_ANCHORS = {
     "webhook_not_https": "webhook-optional-for-unlocks-within-a-second",
     WEBHOOK_NOT_DELIVERING: "troubleshooting",
     RATE_LIMITED: "troubleshooting",
+    "unreadable_logs": "troubleshooting",
+    "unreadable_doors": "troubleshooting",
 }
 
 
@@ -85,6 +88,21 @@ def async_update_rate_limited_issue(
 
 
 @callback
+def async_report_unreadable(
+    hass: HomeAssistant, entry: ConfigEntry, what: str, missing: str
+) -> None:
+    """Say that Parakey answered in a shape Home Assistant cannot fully read."""
+    integration = async_get_loaded_integration(hass, DOMAIN)
+    _create(
+        hass,
+        entry,
+        UNREADABLE[what],
+        missing=missing,
+        issue_tracker=integration.issue_tracker or "-",
+    )
+
+
+@callback
 def async_clear_webhook_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Remove the webhook's issues (it was switched off)."""
     for key in (*WEBHOOK_URL_ISSUES.values(), WEBHOOK_NOT_DELIVERING):
@@ -94,5 +112,10 @@ def async_clear_webhook_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
 @callback
 def async_clear_all(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Remove every issue of ``entry`` (it was removed or the webhook turned off)."""
-    for key in (*WEBHOOK_URL_ISSUES.values(), WEBHOOK_NOT_DELIVERING, RATE_LIMITED):
+    for key in (
+        *WEBHOOK_URL_ISSUES.values(),
+        WEBHOOK_NOT_DELIVERING,
+        RATE_LIMITED,
+        *UNREADABLE.values(),
+    ):
         ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, key))

@@ -27,7 +27,14 @@ from .errors import (
 from .key_requests import AccessRef
 from .keys import Access, AccessKey, Batch, BatchItem
 from .keys_api import AccessKeyPage, KeysApi
-from .models import Door, EventLog, Place, format_datetime, parse_datetime
+from .models import (
+    Door,
+    EventLog,
+    Place,
+    format_datetime,
+    parse_datetime,
+    shape_of,
+)
 from .poller import EventLogPoller, PollerState, PollResult
 from .seen import SeenLogs
 from .webhook_payload import (
@@ -72,4 +79,5 @@ __all__ = [
     "format_datetime",
     "parse_datetime",
     "parse_webhook_payload",
+    "shape_of",
 ]

@@ -10,7 +10,7 @@ nor ordered.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 import logging
 from typing import Any
@@ -19,6 +19,8 @@ _LOGGER = logging.getLogger(__name__)
 
 # Parakey ids and names are short; anything longer is garbage we refuse to carry.
 _MAX_TEXT = 256
+# Every name a log's user has been seen under, as an object or a bare id.
+_USER_KEYS = ("user", "member", "userId", "memberId")
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -80,6 +82,32 @@ def _ref(
         if ref_id is not None:
             return ref_id, None, {}
     return None, None, {}
+
+
+# Deep enough to show how a log is built, shallow enough to stay small.
+_SHAPE_DEPTH = 3
+_SHAPE_KEYS = 40
+
+
+def shape_of(value: Any, depth: int = _SHAPE_DEPTH) -> Any:
+    """What ``value`` looks like without what it says: key names and value types.
+
+    For a support request about an API answer Home Assistant could not read:
+    ``{"id": "str", "lock": {"id": "str", "name": "str"}, "when": "int"}``.
+    No value (no name, no e-mail, no id) survives.
+    """
+    if isinstance(value, dict):
+        if depth <= 0:
+            return "object"
+        return {
+            str(key)[:64]: shape_of(item, depth - 1)
+            for key, item in list(value.items())[:_SHAPE_KEYS]
+        }
+    if isinstance(value, list):
+        if depth <= 0 or not value:
+            return "list"
+        return [shape_of(value[0], depth - 1)]
+    return "null" if value is None else type(value).__name__
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,10 +173,20 @@ class EventLog:
     access_id: str | None = None
     access_name: str | None = None
     type: str | None = None
+    # What could not be found in the log ("door", "user"), and then the log's
+    # shape (keys and types, no values) for a bug report; never stored.
+    unreadable: tuple[str, ...] = field(default=(), compare=False)
+    shape: Any = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_api(cls, data: Any) -> EventLog | None:
         """Parse an EventLog object; None (and a debug line) when unusable."""
+        if (
+            isinstance(data, dict)
+            and "id" not in data
+            and isinstance(wrapped := data.get("data"), dict)
+        ):
+            data = wrapped  # {"data": {...}}: one log in an envelope
         if not isinstance(data, dict):
             _LOGGER.debug(
                 "Skipping event log that is not an object: %s", type(data).__name__
@@ -169,11 +207,19 @@ class EventLog:
             data, ("device", "eventConfiguration"), ("deviceId", "eventConfigurationId")
         )
         place_id, place_name, _ = _ref(data, ("domain",), ("domainId",))
-        user_id, user_name, user = _ref(
-            data, ("user", "member"), ("userId", "memberId")
-        )
+        user_id, user_name, user = _ref(data, _USER_KEYS[:2], _USER_KEYS[2:])
         access_id, access_name, _ = _ref(data, ("access",), ("accessId",))
         log_type = _text(data.get("type")) or _text(data.get("activity"))
+        # A user erased by Parakey's retention is still named ("user": null);
+        # one Home Assistant cannot find at all is another API's naming.
+        unreadable = tuple(
+            what
+            for what, missing in (
+                ("door", door_id is None),
+                ("user", not any(k in data for k in _USER_KEYS)),
+            )
+            if missing
+        )
         return cls(
             id=log_id,
             created_at=created_at,
@@ -188,11 +234,14 @@ class EventLog:
             access_id=access_id,
             access_name=access_name,
             type=log_type,
+            unreadable=unreadable,
+            shape=shape_of(data) if unreadable else None,
         )
 
     def as_dict(self) -> dict[str, Any]:
         """Serialise with ISO timestamps, for storage and diagnostics."""
         data = asdict(self)
+        del data["unreadable"], data["shape"]
         data["created_at"] = format_datetime(self.created_at)
         data["timestamp"] = format_datetime(self.timestamp)
         return data
@@ -207,22 +256,31 @@ class EventLog:
         timestamp = parse_datetime(data.get("timestamp"))
         if log_id is None or created_at is None or timestamp is None:
             return None
-        fields = {
-            key: _text(data.get(key))
-            for key in (
-                "door_id",
-                "door_name",
-                "place_id",
-                "place_name",
-                "user_id",
-                "user_name",
-                "user_email",
-                "access_id",
-                "access_name",
-                "type",
-            )
-        }
-        return cls(id=log_id, created_at=created_at, timestamp=timestamp, **fields)
+        keys = (
+            "door_id", "door_name", "place_id", "place_name", "user_id",
+            "user_name", "user_email", "access_id", "access_name", "type",
+        )  # fmt: skip
+        door_id, door_name, place_id, place_name, user_id = (
+            _text(data.get(key)) for key in keys[:5]
+        )
+        user_name, user_email, access_id, access_name, log_type = (
+            _text(data.get(key)) for key in keys[5:]
+        )
+        return cls(
+            id=log_id,
+            created_at=created_at,
+            timestamp=timestamp,
+            door_id=door_id,
+            door_name=door_name,
+            place_id=place_id,
+            place_name=place_name,
+            user_id=user_id,
+            user_name=user_name,
+            user_email=user_email,
+            access_id=access_id,
+            access_name=access_name,
+            type=log_type,
+        )
 
     @property
     def door(self) -> Door | None:
