@@ -31,7 +31,9 @@ class DailyUnlockCounter:
         self._store = store
         self._day = dt_util.now().date()
         self._counts: dict[str, int] = {}
-        self._listeners: Listeners[str | None] = Listeners()
+        # Per door: a catch-up of a thousand unlocks tells each door's sensor
+        # of its own changes only.
+        self._listeners: dict[str, Listeners[[]]] = {}
         self._cancel_midnight: CALLBACK_TYPE | None = None
         stored = store.section(SECTION)
         if isinstance(stored, dict) and stored.get("date") == self._day.isoformat():
@@ -58,10 +60,10 @@ class DailyUnlockCounter:
 
     @callback
     def async_add_listener(
-        self, listener: Callable[[str | None], None]
+        self, door_id: str, listener: Callable[[], None]
     ) -> CALLBACK_TYPE:
-        """Call ``listener`` with the door whose count changed (None: all, midnight)."""
-        return self._listeners.add(listener)
+        """Call ``listener`` when the count of ``door_id`` changes (and at midnight)."""
+        return self._listeners.setdefault(door_id, Listeners()).add(listener)
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
@@ -96,8 +98,13 @@ class DailyUnlockCounter:
         return today
 
     def _changed(self, door_id: str | None) -> None:
+        """Tell the door's listeners (None: a new day, everyone's)."""
         self._store.async_schedule_save()
-        self._listeners.notify(door_id)
+        if door_id is None:
+            for door_listeners in self._listeners.values():
+                door_listeners.notify()
+        elif listeners := self._listeners.get(door_id):
+            listeners.notify()
 
     def _schedule_midnight(self) -> None:
         midnight = dt_util.start_of_local_day(self._day + timedelta(days=1))

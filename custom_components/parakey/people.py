@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import asdict, dataclass
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any, Final
 import unicodedata
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import SelectOptionDict
+from homeassistant.util import dt as dt_util
 
 from .api import format_datetime, parse_datetime
 from .const import CONF_PEOPLE
@@ -24,6 +26,10 @@ from .storage import ParakeyStore
 from .unlock import Unlock
 
 SECTION = "people"
+# A user who has not unlocked for this long is forgotten (unless linked): the
+# pickers list the people of the place, not everyone who ever worked there.
+USER_RETENTION: Final = timedelta(days=180)
+PRUNE_EVERY: Final = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +50,16 @@ class KnownUser:
         return self.name or self.user_id
 
     def as_dict(self) -> dict[str, Any]:
-        """The stored form."""
-        data = asdict(self)
-        for key in ("last_unlock", "last_timely_unlock"):
-            value = data[key]
-            data[key] = format_datetime(value) if value else None
-        return data
+        """The stored form (built when the user changes, not at every save)."""
+        last, timely = self.last_unlock, self.last_timely_unlock
+        return {
+            "user_id": self.user_id,
+            "name": self.name,
+            "email": self.email,
+            "last_door_id": self.last_door_id,
+            "last_unlock": format_datetime(last) if last else None,
+            "last_timely_unlock": format_datetime(timely) if timely else None,
+        }
 
     @classmethod
     def from_dict(cls, data: Any) -> KnownUser | None:
@@ -71,6 +81,7 @@ class KnownUser:
         )
 
 
+@lru_cache(maxsize=4096)
 def normalise_name(name: str) -> tuple[str, ...]:
     """A name with case, accents and word order ignored."""
     plain = unicodedata.normalize("NFKD", name)
@@ -88,14 +99,31 @@ class PeopleDirectory:
         self._store = store
         self.links: dict[str, str] = dict(links or {})
         self._users: dict[str, KnownUser] = {}
+        # Each user's stored form, kept up to date: a save writes a thousand
+        # users without formatting a thousand dates.
+        self._stored: dict[str, dict[str, Any]] = {}
         stored = store.section(SECTION)
         for raw in stored if isinstance(stored, list) else []:
             if user := KnownUser.from_dict(raw):
-                self._users[user.user_id] = user
+                self._remember(user)
+        self._pruned = dt_util.utcnow()
+        self._prune(self._pruned)
         store.async_add_section(SECTION, self._dump)
 
     def _dump(self) -> list[dict[str, Any]]:
-        return [user.as_dict() for user in self._users.values()]
+        return list(self._stored.values())
+
+    def _remember(self, user: KnownUser) -> None:
+        self._users[user.user_id] = user
+        self._stored[user.user_id] = user.as_dict()
+
+    def _prune(self, now: datetime) -> None:
+        """Forget users who have not unlocked for half a year, unless linked."""
+        horizon = now - USER_RETENTION
+        for user in list(self._users.values()):
+            seen = user.last_unlock
+            if seen is not None and seen < horizon and user.user_id not in self.links:
+                del self._users[user.user_id], self._stored[user.user_id]
 
     @property
     def users(self) -> dict[str, KnownUser]:
@@ -189,14 +217,19 @@ class PeopleDirectory:
         timely = known.last_timely_unlock
         if not unlock.delayed and (timely is None or log.timestamp > timely):
             timely = log.timestamp
-        self._users[log.user_id] = KnownUser(
-            user_id=log.user_id,
-            name=log.user_name or known.name,
-            email=log.user_email or known.email,
-            last_door_id=log.door_id if newer else known.last_door_id,
-            last_unlock=log.timestamp if newer else known.last_unlock,
-            last_timely_unlock=timely,
+        self._remember(
+            KnownUser(
+                user_id=log.user_id,
+                name=log.user_name or known.name,
+                email=log.user_email or known.email,
+                last_door_id=log.door_id if newer else known.last_door_id,
+                last_unlock=log.timestamp if newer else known.last_unlock,
+                last_timely_unlock=timely,
+            )
         )
+        if (now := dt_util.utcnow()) - self._pruned > PRUNE_EVERY:
+            self._pruned = now
+            self._prune(now)
         self._store.async_schedule_save()
 
 

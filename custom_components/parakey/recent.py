@@ -34,6 +34,8 @@ class RecentUnlocks:
         """Restore what is not older than a day."""
         self._store = store
         self._last: dict[str, dict[str, datetime]] = {}
+        # The stored form beside it, so a save formats nothing.
+        self._stored: dict[str, dict[str, str]] = {}
         self._pruned = dt_util.utcnow()
         stored = store.section(SECTION)
         horizon = dt_util.utcnow() - KEEP
@@ -45,14 +47,15 @@ class RecentUnlocks:
                 if at is None or at < horizon:
                     continue
                 if isinstance(door_id, str) and isinstance(user_id, str):
-                    self._last.setdefault(door_id, {})[user_id] = at
+                    self._set(door_id, user_id, at)
         store.async_add_section(SECTION, self._dump)
 
     def _dump(self) -> dict[str, dict[str, str]]:
-        return {
-            door: {user: format_datetime(at) for user, at in users.items()}
-            for door, users in self._last.items()
-        }
+        return {door: dict(users) for door, users in self._stored.items()}
+
+    def _set(self, door_id: str, user_id: str, at: datetime) -> None:
+        self._last.setdefault(door_id, {})[user_id] = at
+        self._stored.setdefault(door_id, {})[user_id] = format_datetime(at)
 
     def last(
         self, door_id: str, users: Collection[str] | None = None
@@ -68,10 +71,10 @@ class RecentUnlocks:
         log = unlock.log
         if unlock.delayed or log.door_id is None:
             return
-        by_user = self._last.setdefault(log.door_id, {})
         user = log.user_id or NOBODY
-        if (known := by_user.get(user)) is None or log.timestamp > known:
-            by_user[user] = log.timestamp
+        known = self._last.get(log.door_id, {}).get(user)
+        if known is None or log.timestamp > known:
+            self._set(log.door_id, user, log.timestamp)
         if log.timestamp - self._pruned > PRUNE_EVERY:
             # Hourly, not per unlock: a catch-up brings thousands at once.
             self._pruned = log.timestamp

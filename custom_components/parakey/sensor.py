@@ -75,11 +75,13 @@ class UnlocksTodaySensor(ParakeyDoorEntity, SensorEntity):
     async def async_added_to_hass(self) -> None:
         """Follow the counter."""
         await super().async_added_to_hass()
-        self.async_on_remove(self._counter.async_add_listener(self._on_count))
+        self.async_on_remove(
+            self._counter.async_add_listener(self.door_id, self._on_count)
+        )
 
     @callback
-    def _on_count(self, door_id: str | None) -> None:
-        if door_id in (None, self.door_id) and not self._write_pending:
+    def _on_count(self) -> None:
+        if not self._write_pending:
             # A catch-up counts thousands of unlocks: one state write per turn
             # of the event loop, not one per unlock.
             self._write_pending = True

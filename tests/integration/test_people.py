@@ -550,3 +550,36 @@ async def test_people_step_needs_a_running_entry(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "not_loaded"
+
+
+async def test_people_who_left_long_ago_are_forgotten_unless_linked(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    def user(user_id: str, days_ago: int) -> dict[str, Any]:
+        at = (dt_util.utcnow() - timedelta(days=days_ago)).isoformat()
+        return {"user_id": user_id, "name": user_id, "last_unlock": at}
+
+    hass_storage[f"parakey.{entry.entry_id}"] = {
+        "version": 1,
+        "minor_version": 3,
+        "key": f"parakey.{entry.entry_id}",
+        "data": {
+            "people": [
+                user("usr_recent", 10),
+                user("usr_left", 200),
+                user("usr_linked", 400),
+                {"damaged": True},
+            ]
+        },
+    }
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_PEOPLE: {"usr_linked": "person.x"}}
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    # The pickers list the people of the place, not everyone who ever was.
+    assert set(entry.runtime_data.people.users) == {"usr_recent", "usr_linked"}

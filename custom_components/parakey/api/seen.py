@@ -40,6 +40,10 @@ class SeenLogs:
     ) -> None:
         """Start from ``seen`` (restored, or nothing for a first start)."""
         self._seen: dict[str, datetime] = dict(seen or {})
+        # The stored form, kept beside: a save of thousands of ids formats none.
+        self._stored = {
+            log_id: format_datetime(at) for log_id, at in self._seen.items()
+        }
         self._retention = max(retention, keep_window)
         self._max_ids = max_ids
         self._keep_window = keep_window
@@ -68,30 +72,30 @@ class SeenLogs:
         if not ids:
             return
         self._seen.update(ids)
+        self._stored.update((log_id, format_datetime(at)) for log_id, at in ids.items())
         newest = max(ids.values())
         if self._newest is None or newest > self._newest:
             self._newest = newest
         self._prune()
 
     def _prune(self) -> None:
+        """Forget what is too old, then what is too many (oldest-marked first).
+
+        Ids arrive roughly in ``createdAt`` order, so the oldest marked are
+        near the front: no sort, whatever the count.
+        """
         assert self._newest is not None  # noqa: S101 - only after a mark
         horizon = self._newest - self._retention
-        seen = self._seen
-        for log_id in [i for i, at in seen.items() if at < horizon]:
-            del seen[log_id]
-        excess = len(seen) - self._max_ids
-        if excess <= 0:
-            return
         keep_from = self._newest - self._keep_window
-        for log_id, at in sorted(seen.items(), key=lambda item: item[1]):
-            if excess <= 0 or at >= keep_from:
-                break
-            del seen[log_id]
-            excess -= 1
+        excess = len(self._seen) - self._max_ids
+        for log_id, at in list(self._seen.items()):
+            if at < horizon or (excess > 0 and at < keep_from):
+                del self._seen[log_id], self._stored[log_id]
+                excess -= 1
 
     def as_dict(self) -> dict[str, str]:
         """The stored form: id -> ``createdAt``."""
-        return {log_id: format_datetime(at) for log_id, at in self._seen.items()}
+        return dict(self._stored)
 
     @classmethod
     def from_dict(cls, data: Any, **limits: Any) -> SeenLogs:
