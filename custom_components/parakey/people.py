@@ -106,8 +106,10 @@ class PeopleDirectory:
         for raw in stored if isinstance(stored, list) else []:
             if user := KnownUser.from_dict(raw):
                 self._remember(user)
-        self._pruned = dt_util.utcnow()
-        self._prune(self._pruned)
+        self._prune(dt_util.utcnow())
+        # By the time of the unlocks themselves, so a catch-up of a year of
+        # history forgets as it goes.
+        self._pruned_at: datetime | None = None
         store.async_add_section(SECTION, self._dump)
 
     def _dump(self) -> list[dict[str, Any]]:
@@ -227,9 +229,9 @@ class PeopleDirectory:
                 last_timely_unlock=timely,
             )
         )
-        if (now := dt_util.utcnow()) - self._pruned > PRUNE_EVERY:
-            self._pruned = now
-            self._prune(now)
+        if self._pruned_at is None or log.timestamp - self._pruned_at > PRUNE_EVERY:
+            self._pruned_at = log.timestamp
+            self._prune(log.timestamp)
         self._store.async_schedule_save()
 
 
