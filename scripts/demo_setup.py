@@ -254,12 +254,21 @@ async def enable_webhook(
         flow, {"poll_interval": 60, "max_event_age": 10, "webhook_enabled": True}
     )
     placeholders = shown["description_placeholders"]
-    done = await ha.post(flow, {})
+    done = await finish_options_flow(ha, flow, await ha.post(flow, {}))
     if done.get("type") != "create_entry":
         sys.exit(f"Options flow did not finish: {done}")
     await point_simulator_webhook(session, sim, placeholders)
     print(f"Parakey webhook: {placeholders['url']}", file=sys.stderr)
     return dict(placeholders)
+
+
+async def finish_options_flow(
+    ha: HomeAssistant, flow: str, result: dict[str, Any]
+) -> dict[str, Any]:
+    """Close an options flow whose page was saved: its menu comes back with "Done"."""
+    if result.get("type") == "menu" and "done" in result.get("menu_options", ()):
+        result = await ha.post(flow, {"next_step_id": "done"})
+    return result
 
 
 async def point_simulator_webhook(
