@@ -1269,7 +1269,8 @@ class LiveCheck:
 
         # The first poll sets the position from the server clock (to the second).
         await asyncio.sleep(2)
-        by_poll = await self.sim_unlock(session, "dev_1", "usr_1")
+        # Bob's: Alice must not have opened the front door before her checks.
+        by_poll = await self.sim_unlock(session, FRONT, BOB)
         self.expected[by_poll] = "poll"
         # The options flow switches the webhook on (in place); the unlock above
         # was made before the simulator knew the webhook: poll only.
