@@ -1097,6 +1097,16 @@ class LiveCheck:
         step(f"logbook of the front door since {door_time:%H:%M:%S.%f} (door time):")
         for row in rows:
             step(f"    {show_row(row)}")
+        others = [
+            r
+            for r in await self.logbook(ha, start)
+            if r.get("domain") != "parakey"
+            and r.get("entity_id") not in door["entity_ids"]
+        ]
+        if others:
+            step("the rest of the Activity since then (not the door's):")
+            for row in others:
+                step(f"    {show_row(row)}")
         self.check(
             len(rows) <= 2,
             "at most two logbook lines for her unlock",
