@@ -271,11 +271,18 @@ async def enable_webhook(
     return dict(placeholders)
 
 
+async def finish_options_flow(
+    ha: HomeAssistant, flow: str, result: dict[str, Any]
+) -> dict[str, Any]:
+    """Close an options flow whose page was saved: its menu comes back with "Done"."""
+    if result.get("type") == "menu" and "done" in result.get("menu_options", ()):
+        result = await ha.post(flow, {"next_step_id": "done"})
+    return result
+
+
 async def finish_options(ha: HomeAssistant, flow: str, saved: dict[str, Any]) -> None:
-    """A page was submitted (and saved): choose Done on the menu that comes back."""
-    if saved.get("step_id") != "saved":
-        sys.exit(f"Options page was not saved: {saved}")
-    done = await ha.post(flow, {"next_step_id": "done"})
+    """A page was submitted (and saved): close the flow, or stop the demo."""
+    done = await finish_options_flow(ha, flow, saved)
     if done.get("type") != "create_entry":
         sys.exit(f"Options flow did not finish: {done}")
 
