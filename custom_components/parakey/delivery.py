@@ -111,9 +111,10 @@ class UnlockDelivery:
                     # A catch-up can hold thousands of logs: let the loop run
                     # (and listeners drain their queued events) between chunks.
                     await asyncio.sleep(0)
-            # Written now, not in a second: if Home Assistant dies (no unload,
-            # no final save), what was delivered is not delivered again.
-            await self._store.async_save()
+            # Written as soon as the loop is free, not in a second: if Home
+            # Assistant dies (no unload, no final save), what was delivered is
+            # not delivered again. A burst of pushes still makes one write.
+            self._store.async_schedule_save(delay=0)
             return len(ordered)
 
     def build_unlock(self, log: EventLog, source: str, *, delayed: bool) -> Unlock:

@@ -41,8 +41,9 @@ from .failures import translated
 if TYPE_CHECKING:
     from .data import ParakeyConfigEntry
 
-# Keys change in My Parakey rarely; changes made here refresh at once.
-KEYS_INTERVAL: Final = timedelta(minutes=30)
+# Keys change in My Parakey rarely (shown within two hours); changes made here
+# refresh at once.
+KEYS_INTERVAL: Final = timedelta(hours=2)
 # How long an action waits for Parakey to finish a change.
 BATCH_WAIT: Final = 30.0
 

@@ -64,7 +64,9 @@ class ParakeyStore:
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Nothing is read until ``async_load``."""
+        self._hass = hass
         self._store = _store_of(hass, entry_id)
+        self._due: float | None = None
         self._loaded: dict[str, Any] = {}
         self._sections: dict[str, SectionDump] = {}
 
@@ -83,9 +85,18 @@ class ParakeyStore:
         self._sections[name] = dump
 
     @callback
-    def async_schedule_save(self) -> None:
-        """Save soon; calls within ``SAVE_DELAY`` make one write."""
-        self._store.async_delay_save(self._data, SAVE_DELAY)
+    def async_schedule_save(self, delay: float = SAVE_DELAY) -> None:
+        """Save within ``delay``; calls meanwhile make one write.
+
+        A sooner save that is already due stays due: Home Assistant's own
+        delayed save would move it back to the latest call's delay, and a
+        delivery asks for "now" while its listeners ask for "in a second".
+        """
+        when = self._hass.loop.time() + delay
+        if self._due is not None and when >= self._due:
+            return  # the pending write comes sooner, and writes what is current
+        self._due = when
+        self._store.async_delay_save(self._data, delay)
 
     async def async_save(self) -> None:
         """Save now (unload and shutdown)."""
@@ -93,4 +104,6 @@ class ParakeyStore:
 
     @callback
     def _data(self) -> dict[str, Any]:
+        """What is written, as it is now; no write is pending after this."""
+        self._due = None
         return {name: dump() for name, dump in self._sections.items()}

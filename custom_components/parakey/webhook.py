@@ -109,6 +109,7 @@ class WebhookEndpoint:
                 allowed_methods=[hdrs.METH_POST],
             )
             self._registered = webhook_id
+            self._monitor.async_start()
             self._stop_monitoring = self._delivery.async_add_listener(
                 self._monitor.async_on_unlock
             )

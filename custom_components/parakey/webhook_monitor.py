@@ -49,6 +49,8 @@ class WebhookMonitor:
         self._cancel_check: CALLBACK_TYPE | None = None
         self._trusted = False
         self._url_ok = True
+        # Logs stored before the webhook listened could not be pushed to it.
+        self._watching_since = dt_util.utcnow()
         self._call_listeners: Listeners[[]] = Listeners()
         self._trust_listeners: Listeners[bool] = Listeners()
         store.async_add_section(SECTION, self._dump)
@@ -97,6 +99,12 @@ class WebhookMonitor:
             self._set_trusted(trusted=False)
 
     @callback
+    def async_start(self) -> None:
+        """The webhook listens from now on: only later logs can be missed."""
+        # To the second: Parakey's times have milliseconds at most.
+        self._watching_since = dt_util.utcnow().replace(microsecond=0)
+
+    @callback
     def async_reset(self) -> None:
         """Forget everything (the webhook was switched off)."""
         self._missed = 0
@@ -107,7 +115,9 @@ class WebhookMonitor:
     @callback
     def async_on_unlock(self, unlock: Unlock) -> None:
         """Count polled logs a push should have brought by now, or will soon."""
-        if unlock.source != SOURCE_POLL:
+        if unlock.source != SOURCE_POLL or unlock.log.created_at < self._watching_since:
+            # Stored while Home Assistant was down (or the webhook off): Parakey
+            # could not push it here, and its retries may have ended.
             return
         deadline = unlock.log.created_at + WEBHOOK_MISSED_GRACE
         if deadline <= dt_util.utcnow():

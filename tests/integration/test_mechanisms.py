@@ -219,6 +219,9 @@ async def test_a_crash_after_delivery_neither_repeats_nor_loses(
 ) -> None:
     first = sim.create_unlock("dev_1", "usr_1")
     await next_poll()
+    # The loop turns once more (what is due now runs; nothing a second later).
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
     # Home Assistant dies right after delivering: no unload, no delayed save.
     on_disk = copy.deepcopy(hass_storage[store_key(loaded)])
     assert await hass.config_entries.async_unload(loaded.entry_id)

@@ -303,6 +303,30 @@ async def test_not_delivering_issue_appears_and_clears(
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
 
+async def test_unlocks_while_home_assistant_was_down_are_not_missed_pushes(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+    unlocks: list[Event],
+    issue_registry: ir.IssueRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    assert await hass.config_entries.async_unload(loaded.entry_id)
+    for _ in range(5):  # Parakey could push none of these: nobody listened
+        freezer.tick(timedelta(minutes=10))
+        sim.create_unlock()
+    freezer.tick(timedelta(minutes=1))
+    assert await hass.config_entries.async_setup(loaded.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await next_poll()
+    assert len(unlocks) == 5
+    assert loaded.runtime_data.monitor._missed == 0
+    assert not issue_registry.async_get_issue(
+        DOMAIN, f"webhook_not_delivering_{loaded.entry_id}"
+    )
+
+
 async def test_a_polled_log_is_missed_only_when_its_push_never_comes(
     hass: HomeAssistant,
     sim: ParakeySimulator,

@@ -48,6 +48,7 @@ class SeenLogs:
         self._max_ids = max_ids
         self._keep_window = keep_window
         self._newest: datetime | None = max(self._seen.values(), default=None)
+        self._oldest: datetime | None = min(self._seen.values(), default=None)
 
     def __len__(self) -> int:
         """How many ids are remembered."""
@@ -73,10 +74,17 @@ class SeenLogs:
             return
         self._seen.update(ids)
         self._stored.update((log_id, format_datetime(at)) for log_id, at in ids.items())
-        newest = max(ids.values())
+        newest, oldest = max(ids.values()), min(ids.values())
         if self._newest is None or newest > self._newest:
             self._newest = newest
-        self._prune()
+        if self._oldest is None or oldest < self._oldest:
+            self._oldest = oldest
+        # Only when something can go: a mark that forgets nothing costs nothing.
+        span = self._newest - self._oldest
+        if span > self._retention or (
+            len(self._seen) > self._max_ids and span > self._keep_window
+        ):
+            self._prune()
 
     def _prune(self) -> None:
         """Forget what is too old, then what is too many (oldest-marked first).
@@ -92,6 +100,7 @@ class SeenLogs:
             if at < horizon or (excess > 0 and at < keep_from):
                 del self._seen[log_id], self._stored[log_id]
                 excess -= 1
+        self._oldest = min(self._seen.values(), default=None)
 
     def as_dict(self) -> dict[str, str]:
         """The stored form: id -> ``createdAt``."""
