@@ -134,6 +134,27 @@ exec_in_root_private() {
   ' "$(basename "$0")" "$CHROOT_LIB" "$@"
 }
 
+private_namespace() { # pid: print its mount namespace if it is not ours
+  local namespace
+  namespace="$(readlink "/proc/$1/ns/mnt" 2>/dev/null)" || return 0
+  [ "$namespace" = "$(readlink /proc/$$/ns/mnt)" ] || echo "$namespace"
+}
+
+kill_namespace() { # namespace (from private_namespace): stop what is left in it
+  local namespace="$1" entry left
+  for _ in $(seq 1 20); do
+    left=()
+    for entry in /proc/[0-9]*; do
+      [ "$(readlink "$entry/ns/mnt" 2>/dev/null)" = "$namespace" ] && left+=("${entry#/proc/}")
+    done
+    [ ${#left[@]} = 0 ] && return 0
+    kill "${left[@]}" 2>/dev/null || true
+    sleep 0.5
+  done
+  log "killing what is left in $namespace: ${left[*]}"
+  kill -9 "${left[@]}" 2>/dev/null || true
+}
+
 # ----- building and caching -----
 
 ensure_mmdebstrap() {
