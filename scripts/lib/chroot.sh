@@ -134,25 +134,40 @@ exec_in_root_private() {
   ' "$(basename "$0")" "$CHROOT_LIB" "$@"
 }
 
-private_namespace() { # pid: print its mount namespace if it is not ours
-  local namespace
-  namespace="$(readlink "/proc/$1/ns/mnt" 2>/dev/null)" || return 0
-  [ "$namespace" = "$(readlink /proc/$$/ns/mnt)" ] || echo "$namespace"
+# After exec_in_root_private: hold the mount namespace of PID (if it has one of its own)
+# open, so that it cannot end and its number be given to another one meanwhile;
+# release_namespace then stops what is left in it and lets it go.
+NAMESPACE="" NAMESPACE_FD=""
+hold_namespace() { # pid
+  [ -n "$NAMESPACE_FD" ] && return 0
+  { exec {NAMESPACE_FD}<"/proc/$1/ns/mnt"; } 2>/dev/null || {
+    NAMESPACE_FD=""
+    return 0
+  }
+  NAMESPACE="$(readlink "/proc/$$/fd/$NAMESPACE_FD")"
+  if [ "$NAMESPACE" = "$(readlink /proc/$$/ns/mnt)" ]; then # not unshared yet
+    exec {NAMESPACE_FD}<&-
+    NAMESPACE="" NAMESPACE_FD=""
+  fi
 }
-
-kill_namespace() { # namespace (from private_namespace): stop what is left in it
-  local namespace="$1" entry left
+release_namespace() {
+  local entry left
+  [ -n "$NAMESPACE_FD" ] || return 0
   for _ in $(seq 1 20); do
     left=()
     for entry in /proc/[0-9]*; do
-      [ "$(readlink "$entry/ns/mnt" 2>/dev/null)" = "$namespace" ] && left+=("${entry#/proc/}")
+      [ "$(readlink "$entry/ns/mnt" 2>/dev/null)" = "$NAMESPACE" ] && left+=("${entry#/proc/}")
     done
-    [ ${#left[@]} = 0 ] && return 0
+    [ ${#left[@]} = 0 ] && break
     kill "${left[@]}" 2>/dev/null || true
     sleep 0.5
   done
-  log "killing what is left in $namespace: ${left[*]}"
-  kill -9 "${left[@]}" 2>/dev/null || true
+  if [ ${#left[@]} != 0 ]; then
+    log "killing what is left in $NAMESPACE: ${left[*]}"
+    kill -9 "${left[@]}" 2>/dev/null || true
+  fi
+  exec {NAMESPACE_FD}<&-
+  NAMESPACE="" NAMESPACE_FD=""
 }
 
 # ----- building and caching -----

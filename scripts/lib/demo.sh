@@ -36,13 +36,20 @@ demo_start() {
 }
 
 # Ctrl-C the whole process group, as a person would; wait up to 30 s for all of it
-# (Home Assistant, in a chroot or not, and the simulator) to end.
-demo_stop() {
-  kill -INT -- -"$DEMO_PID" 2>/dev/null || true
-  for _ in $(seq 1 60); do
-    kill -0 "$DEMO_PID" 2>/dev/null || pgrep -g "$DEMO_PID" >/dev/null || return 0
+# (Home Assistant, in a chroot or not, and the simulator) to end. If it does not, say
+# so, and stop it with SIGTERM (then SIGKILL) so that nothing is left running.
+demo_gone() { # seconds
+  for _ in $(seq 1 $(($1 * 2))); do
+    pgrep -g "$DEMO_PID" >/dev/null || return 0
     sleep 0.5
   done
+  return 1
+}
+demo_stop() {
+  kill -INT -- -"$DEMO_PID" 2>/dev/null || true
+  demo_gone 30 && return 0
+  kill -TERM -- -"$DEMO_PID" 2>/dev/null || true
+  demo_gone 30 || kill -KILL -- -"$DEMO_PID" 2>/dev/null || true
   return 1
 }
 
