@@ -2,6 +2,7 @@
 // Chromium at 1280x900, and save a PNG of each under docs/screenshots/.
 //
 //   HA_PORT=18423 SIM_PORT=19010 PARAKEY_CONFIG_DIR=$(mktemp -d) setsid scripts/develop --demo &
+//   (add --ha 2026.11 to click through Home Assistant 2026.11 instead of the host's 2025.4)
 //   npm install --prefix /tmp/pw playwright-core      # once; never `npx playwright install`
 //   NODE_PATH=/tmp/pw/node_modules node scripts/click_through.cjs http://127.0.0.1:18423
 //
