@@ -309,8 +309,6 @@ async def point_simulator_webhook(
 
 async def add_parakey(ha: HomeAssistant, token: str, sim: str) -> str:
     """Add Parakey through the config flow, as a user would; return the entry id."""
-    # The webhook URL is built from the external URL.
-    await ha.ws({"type": "config/core/update", "external_url": ha.url})
     flow = await ha.post("/api/config/config_entries/flow", {"handler": "parakey"})
     result = await ha.post(
         f"/api/config/config_entries/flow/{flow['flow_id']}",
@@ -379,6 +377,9 @@ async def main(args: argparse.Namespace) -> None:
         await ha.wait_until_up()
         await ha.login()
         await ha.promote_http_config()
+        # The webhook URL is built from the external URL: set at every start,
+        # so a demo restarted on another port still gets its pushes.
+        await ha.ws({"type": "config/core/update", "external_url": ha.url})
         entries = await ha.get("/api/config/config_entries/entry?domain=parakey")
         first_start = False
         if entries:
