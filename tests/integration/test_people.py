@@ -583,3 +583,41 @@ async def test_people_who_left_long_ago_are_forgotten_unless_linked(
     await hass.async_block_till_done()
     # The pickers list the people of the place, not everyone who ever was.
     assert set(entry.runtime_data.people.users) == {"usr_recent", "usr_linked"}
+
+
+async def test_a_tracker_from_0_2_0_keeps_its_entity_id_and_leaves_the_device(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    entry: MockConfigEntry,
+    persons: None,
+) -> None:
+    # 0.2.0 put the tracker on the place's device, so its entity id began with
+    # the place's name; the person's "Track device" list still names that id.
+    place = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, entry.unique_id)}
+    )
+    old = er.async_get(hass).async_get_or_create(
+        "device_tracker",
+        DOMAIN,
+        f"{entry.entry_id}-presence-usr_1",
+        config_entry=entry,
+        device_id=place.id,
+        suggested_object_id="home_andersson_alice_at_the_door",
+    )
+    hass.config_entries.async_update_entry(
+        entry,
+        options={
+            **entry.options,
+            CONF_PRESENCE: True,
+            CONF_PEOPLE: {"usr_1": "person.andersson_alice"},
+        },
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    upgraded = er.async_get(hass).async_get(old.entity_id)
+    assert upgraded is not None
+    assert upgraded.unique_id == old.unique_id
+    assert upgraded.device_id is None
+    assert hass.states.get(old.entity_id) is not None
+    assert hass.states.get(TRACKER) is None  # no second tracker
