@@ -170,6 +170,14 @@ class HomeAssistant:
         (answer,) = await self.ws_answers({"type": "http/config/promote"})
         return bool(answer.get("success"))
 
+    async def use_own_url_as_external(self) -> None:
+        """Make this address Home Assistant's external URL.
+
+        The webhook URL is built from it. Set at every start, so a demo restarted
+        on another port still gets its pushes.
+        """
+        await self.ws({"type": "config/core/update", "external_url": self.url})
+
 
 DOORS = (("front_door", "Front door"), ("back_door", "Back door"))
 
@@ -377,9 +385,7 @@ async def main(args: argparse.Namespace) -> None:
         await ha.wait_until_up()
         await ha.login()
         await ha.promote_http_config()
-        # The webhook URL is built from the external URL: set at every start,
-        # so a demo restarted on another port still gets its pushes.
-        await ha.ws({"type": "config/core/update", "external_url": ha.url})
+        await ha.use_own_url_as_external()
         entries = await ha.get("/api/config/config_entries/entry?domain=parakey")
         first_start = False
         if entries:

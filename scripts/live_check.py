@@ -1271,6 +1271,7 @@ class LiveCheck:
         self.start_hass()
         ha = await self.connect(session)
         step(f"Home Assistant {self.version} is up; onboarded and logged in")
+        await ha.use_own_url_as_external()  # where the simulator pushes to
         entry_id = await add_parakey(ha, SIM_TOKEN, self.sim_url)
         step(f"config flow created entry {entry_id}")
         doors = await self.check_doors(ha, entry_id)
