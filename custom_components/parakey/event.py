@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -16,6 +18,15 @@ from .identifiers import UNLOCK_ENTITY_KEY
 from .unlock import Unlock
 
 PARALLEL_UPDATES = 0
+
+# Home Assistant before 2026.8 stamps an event with the current millisecond
+# only, so two unlocks of a door handed over in one millisecond (a poll that
+# finds both) leave the state as it was: the second reaches no state trigger
+# with from/to and no logbook line. 2026.8 keeps the states strictly
+# increasing itself (home-assistant/core#177403); this does the same before,
+# and nothing from then on. Remove once 2026.8 is the oldest release we support.
+_LAST_TRIGGERED = "_EventEntity__last_event_triggered"
+_ONE_MILLISECOND = timedelta(milliseconds=1)
 
 UNLOCK_DESCRIPTION = EventEntityDescription(
     key=UNLOCK_ENTITY_KEY,
@@ -68,10 +79,10 @@ class ParakeyUnlockEvent(ParakeyDoorEntity, EventEntity):
         log = unlock.log
         # The unlock's context: the logbook shows who caused this state.
         self.async_set_context(unlock.context)
+        before = getattr(self, _LAST_TRIGGERED, None)
         self._trigger_event(
             EVENT_TYPE_UNLOCKED,
             {
-                # The event id keeps two unlocks in one millisecond distinct.
                 "event_id": log.id,
                 "user_id": log.user_id,
                 "user_name": log.user_name,
@@ -82,4 +93,14 @@ class ParakeyUnlockEvent(ParakeyDoorEntity, EventEntity):
                 "source": unlock.source,
             },
         )
+        self._keep_states_increasing(before)
         self.async_write_ha_state()
+
+    def _keep_states_increasing(self, before: datetime | None) -> None:
+        after = getattr(self, _LAST_TRIGGERED, None)
+        if (
+            isinstance(before, datetime)
+            and isinstance(after, datetime)
+            and after < before + _ONE_MILLISECOND
+        ):
+            setattr(self, _LAST_TRIGGERED, before + _ONE_MILLISECOND)

@@ -72,6 +72,55 @@ async def test_device_trigger_fires_for_timely_unlocks_only(
     assert [call.data["who"] for call in calls] == ["Alice Andersson"]
 
 
+async def test_two_unlocks_of_a_door_in_one_poll_each_change_its_state(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    next_poll: Poll,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    # Alice and Bob come in within a poll interval: the poll hands both over in
+    # the same millisecond (here the clock stands still). The README's event
+    # entity automation skips attribute-only changes, so each unlock must move
+    # the state on; Home Assistant before 2026.8 does not do that by itself.
+    calls: list[ServiceCall] = async_mock_service(hass, "test", "automation")
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: {
+                "trigger": {
+                    "platform": "state",
+                    "entity_id": "event.front_door_unlock",
+                    "not_from": ["unavailable", "unknown"],
+                },
+                "action": {
+                    "service": "test.automation",
+                    "data_template": {
+                        "who": "{{ trigger.to_state.attributes.user_name }}"
+                    },
+                },
+            }
+        },
+    )
+    states: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda event: states.append(event.data["new_state"].state)
+        if event.data["entity_id"] == "event.front_door_unlock"
+        else None,
+    )
+    sim.create_unlock("dev_1", "usr_2")  # from unknown: the trigger skips it
+    await next_poll()
+    sim.create_unlock("dev_1", "usr_1")
+    sim.create_unlock("dev_1", "usr_2")
+    await next_poll()
+
+    assert [call.data["who"] for call in calls] == ["Alice Andersson", "Bob Berg"]
+    assert len(states) == len(set(states)) == 3
+    assert states == sorted(states)  # strictly increasing, as 2026.8+ keeps them
+
+
 async def test_blueprint_defaults_notify_on_a_fresh_installation(
     hass: HomeAssistant,
     sim: ParakeySimulator,
@@ -132,9 +181,8 @@ async def test_readme_lists_what_an_automation_gets(
     loaded: MockConfigEntry,
     next_poll: Poll,
 ) -> None:
-    assert documented_keys("**Device trigger and `parakey_unlock` event**") == (
-        EVENT_KEYS
-    )
+    caption = "**Door unlocked trigger, device trigger and `parakey_unlock` event**"
+    assert documented_keys(caption) == (EVENT_KEYS)
     sim.create_unlock("dev_1", "usr_1")
     await next_poll()
     state = hass.states.get("event.front_door_unlock")
