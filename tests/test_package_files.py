@@ -30,16 +30,23 @@ def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
 
 
 STRINGS = flatten(json.loads((INTEGRATION / "strings.json").read_text()))
+LANGUAGES = sorted(path.stem for path in (INTEGRATION / "translations").glob("*.json"))
 
 
-@pytest.mark.parametrize("language", ["en", "sv"])
+def test_every_language_is_there() -> None:
+    # English, and the languages of the countries Parakey is sold in.
+    assert set(LANGUAGES) == {"en", "sv", "nb"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_translation_matches_strings(language: str) -> None:
     translation = flatten(
         json.loads(
             (INTEGRATION / "translations" / f"{language}.json").read_text("utf-8")
         )
     )
-    assert set(translation) == set(STRINGS)
+    assert sorted(set(STRINGS) - set(translation)) == []  # English has, it lacks
+    assert sorted(set(translation) - set(STRINGS)) == []  # English lacks, it has
     for key, text in translation.items():
         assert set(re.findall(r"{\w+}", text)) == set(
             re.findall(r"{\w+}", STRINGS[key])

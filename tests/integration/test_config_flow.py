@@ -425,14 +425,17 @@ async def test_abandoned_options_flow_leaves_no_cloudhook_behind(
         assert delete.call_count == 1  # that id is saved: its hook is kept
 
 
-async def test_swedish_options_forms_hold_no_english(
-    hass: HomeAssistant, loaded: MockConfigEntry
+@pytest.mark.parametrize("language", ["sv", "nb"])
+async def test_translated_options_forms_hold_no_english(
+    hass: HomeAssistant, loaded: MockConfigEntry, language: str
 ) -> None:
     english = await translation.async_get_translations(hass, "en", "options", {DOMAIN})
-    swedish = await translation.async_get_translations(hass, "sv", "options", {DOMAIN})
+    translated = await translation.async_get_translations(
+        hass, language, "options", {DOMAIN}
+    )
     prefix = f"component.{DOMAIN}.options"
-    assert set(swedish) == set(english)
-    # Every URL problem the form can show, rendered as a Swedish user sees it.
+    assert set(translated) == set(english)
+    # Every URL problem the form can show, as a Swedish or Norwegian user sees it.
     shown = await open_webhook_step(hass, loaded)
     assert shown["errors"] == {"base": "url_no_url"}
     await hass.config.async_update(external_url="http://ha.example.org")
@@ -440,12 +443,12 @@ async def test_swedish_options_forms_hold_no_english(
     assert again["errors"] == {"base": "url_not_https"}
     rendered = "\n".join(
         [
-            swedish[f"{prefix}.step.webhook.description"].format(
+            translated[f"{prefix}.step.webhook.description"].format(
                 **shown["description_placeholders"]
             ),
-            swedish[f"{prefix}.error.url_no_url"],
-            swedish[f"{prefix}.error.url_not_https"],
-            *(v for k, v in swedish.items() if ".step.settings." in k),
+            translated[f"{prefix}.error.url_no_url"],
+            translated[f"{prefix}.error.url_not_https"],
+            *(v for k, v in translated.items() if ".step.settings." in k),
         ]
     )
     english_sentences = {

@@ -362,6 +362,22 @@ async def test_the_logbook_says_who_changed_which_key(
         "icon": "mdi:key-remove",
     }
 
+    # In the server's language, from the integration's own translations.
+    window = [
+        dt_util.as_local(dt_util.parse_datetime(moment)).strftime("%Y-%m-%d %H:%M")
+        for moment in ("2026-12-01T08:00:00Z", "2026-12-01T11:00:00Z")
+    ]
+    for language, gave, took in (
+        ("sv", f"gav {GUEST} nyckeln Guest, {window[0]} till {window[1]}",
+         ("En automation", f"tog nyckeln Guest från {GUEST}")),
+        ("nb", f"ga {GUEST} nøkkelen Guest, {window[0]} til {window[1]}",
+         ("En automasjon", f"tok tilbake nøkkelen Guest fra {GUEST}")),
+    ):  # fmt: skip
+        await hass.config.async_update(language=language)
+        await hass.async_block_till_done()
+        assert describe(granted)["message"] == gave
+        assert (describe(revoked)["name"], describe(revoked)["message"]) == took
+
 
 async def test_no_key_may_be_managed(
     hass: HomeAssistant,

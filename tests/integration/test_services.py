@@ -624,9 +624,12 @@ async def test_services_yaml_schema_and_texts_agree(
     services = load_yaml_dict(str(INTEGRATION / "services.yaml"))
     assert set(services) == set(schemas)
     english = json.loads((INTEGRATION / "strings.json").read_text())["services"]
-    swedish = json.loads((INTEGRATION / "translations" / "sv.json").read_text("utf-8"))[
-        "services"
-    ]
+    translated = {
+        language: json.loads(
+            (INTEGRATION / "translations" / f"{language}.json").read_text("utf-8")
+        )["services"]
+        for language in ("sv", "nb")
+    }
     icons = json.loads((INTEGRATION / "icons.json").read_text())
     for service, schema in schemas.items():
         fields = services[service]["fields"]
@@ -640,7 +643,7 @@ async def test_services_yaml_schema_and_texts_agree(
         assert fields["config_entry_id"]["selector"]["config_entry"] == {
             "integration": DOMAIN
         }
-        for texts in (english, swedish):
+        for texts in (english, *translated.values()):
             assert set(texts) == set(services)
             described = texts[service]
             assert described["name"]
@@ -650,9 +653,11 @@ async def test_services_yaml_schema_and_texts_agree(
                 assert set(field) == {"name", "description"}
                 assert all(text.strip() for text in field.values())
         for name, field in english[service]["fields"].items():
-            assert (
-                swedish[service]["fields"][name]["description"] != field["description"]
-            ), name
+            for language, texts in translated.items():
+                assert (
+                    texts[service]["fields"][name]["description"]
+                    != field["description"]
+                ), (language, name)
         assert icons["services"][service]["service"].startswith("mdi:")
     limit = services[SERVICE_GET_UNLOCKS]["fields"]["limit"]
     assert limit["default"] == DEFAULT_LIMIT

@@ -63,10 +63,21 @@ async def test_logbook_describes_unlocks(
     }
 
     # In the server's language, from the integration's own translations.
-    await hass.config.async_update(language="sv")
-    await hass.async_block_till_done()
-    assert describe(unlocks[0])["message"] == "låste upp Front door"
-    assert describe(unlocks[1])["name"] == "Någon med nyckeln Family"
-    assert describe(unlocks[2])["message"] == (
-        "låste upp Back door (rapporterades sent av låset)"
-    )
+    for language, lines in {
+        "sv": [
+            ("Alice Andersson", "låste upp Front door"),
+            ("Någon med nyckeln Family", "låste upp Back door"),
+            ("Bob Berg", "låste upp Back door (rapporterades sent av låset)"),
+            ("Någon", "låste upp en Parakey-dörr"),
+        ],
+        "nb": [
+            ("Alice Andersson", "låste opp Front door"),
+            ("Noen med nøkkelen Family", "låste opp Back door"),
+            ("Bob Berg", "låste opp Back door (rapportert sent av låsen)"),
+            ("Noen", "låste opp en Parakey-dør"),
+        ],
+    }.items():
+        await hass.config.async_update(language=language)
+        await hass.async_block_till_done()
+        described = [describe(event) for event in [*unlocks, orphan]]
+        assert [(line["name"], line["message"]) for line in described] == lines
