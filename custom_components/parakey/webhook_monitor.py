@@ -14,7 +14,7 @@ trust at once; the next push that arrives brings it back.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -30,6 +30,9 @@ from .storage import ParakeyStore
 from .unlock import Unlock
 
 SECTION = "last_webhook"
+# Graces ending within a second are looked at together: a catch-up of
+# thousands of logs arms a few timers, not one per log.
+CHECK_RESOLUTION = timedelta(seconds=1)
 
 
 class WebhookMonitor:
@@ -47,6 +50,7 @@ class WebhookMonitor:
         # Polled logs whose push may still come, and when their grace ends.
         self._awaiting: dict[str, datetime] = {}
         self._cancel_check: CALLBACK_TYPE | None = None
+        self._check_at: datetime | None = None
         self._trusted = False
         self._url_ok = True
         # Logs stored before the webhook listened could not be pushed to it.
@@ -125,25 +129,32 @@ class WebhookMonitor:
             return
         # The push may still be on its way: look again when its grace ends.
         self._awaiting[unlock.log.id] = deadline
-        self._schedule_check()
+        if self._check_at is None or deadline < self._check_at:
+            self._schedule_check(deadline)
 
     @callback
-    def _schedule_check(self) -> None:
-        """Look again when the earliest grace ends."""
+    def _schedule_check(self, earliest: datetime) -> None:
+        """Look again when the earliest grace ends (rounded up to the second)."""
         self._cancel()
+        whole = earliest.replace(microsecond=0)
+        self._check_at = whole if whole == earliest else whole + CHECK_RESOLUTION
         self._cancel_check = async_track_point_in_utc_time(
-            self._hass, self._check, min(self._awaiting.values())
+            self._hass, self._check, self._check_at
         )
 
     @callback
-    def _check(self, now: datetime) -> None:
+    def _check(self, _: datetime) -> None:
         self._cancel_check = None
+        self._check_at = None
+        # The clock, not the planned time: a check that runs late (a busy
+        # loop) counts every grace that ended meanwhile.
+        now = dt_util.utcnow()
         for log_id, deadline in list(self._awaiting.items()):
             if deadline <= now:
                 del self._awaiting[log_id]
                 self._miss()
         if self._awaiting:
-            self._schedule_check()
+            self._schedule_check(min(self._awaiting.values()))
 
     @callback
     def _miss(self) -> None:
@@ -163,3 +174,4 @@ class WebhookMonitor:
         if self._cancel_check is not None:
             self._cancel_check()
             self._cancel_check = None
+        self._check_at = None
