@@ -60,7 +60,7 @@ def real_store_writes(
 
     async def load(store: Store[Any]) -> Any:
         target = tmp_path / store.key
-        if ours(store) and store._data is None and target.exists():  # noqa: SLF001
+        if ours(store) and store._data is None and target.exists():
             raw = await store.hass.async_add_executor_job(target.read_bytes)
             hass_storage[store.key] = json_loads(raw)
         loaded = await harness_load(store)
