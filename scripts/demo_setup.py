@@ -355,10 +355,21 @@ async def link_demo_person(
         await asyncio.sleep(0.5)
     else:
         sys.exit("The demo unlock by Alice never reached Home Assistant")
-    # Confirm the name match the page suggests, with presence on.
+    # Confirm the name match the page suggests, with presence on; the rest as
+    # the form fills it in (the zone, on 2026.7 and newer).
+    prefilled = {
+        name: field["description"]["suggested_value"]
+        for name, field in fields.items()
+        if (field.get("description") or {}).get("suggested_value") is not None
+    }
     saved = await ha.post(
         flow,
-        {"suggested_links": ["usr_1"], "presence": True, "presence_minutes": 10},
+        {
+            **prefilled,
+            "suggested_links": ["usr_1"],
+            "presence": True,
+            "presence_minutes": 10,
+        },
     )
     await finish_options(ha, flow, saved)
     suggested = DEMO_PERSON_ENTITY
