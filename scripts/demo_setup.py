@@ -374,11 +374,7 @@ async def link_demo_person(
     await finish_options(ha, flow, saved)
     suggested = DEMO_PERSON_ENTITY
     tracker = DEMO_TRACKER
-    # Her phone says home too: the door tracker only adds to what it knows.
-    await ha.post(
-        "/api/services/device_tracker/see",
-        {"dev_id": DEMO_PHONE, "location_name": "home"},
-    )
+    await phone_at_home(ha)
     await ha.ws(
         {
             "type": "person/update",
@@ -388,6 +384,22 @@ async def link_demo_person(
         }
     )
     print(f"Linked Parakey user {DEMO_PERSON} to {suggested}, tracked by {tracker}")
+
+
+async def phone_at_home(ha: HomeAssistant) -> None:
+    """Alice's phone says home: the door tracker only adds to what it knows.
+
+    A state as the Companion app would report it, set at every start (it is
+    not kept across restarts); not device_tracker.see, which 2026.x reports as
+    a deprecated action in the repairs.
+    """
+    await ha.post(
+        f"/api/states/device_tracker.{DEMO_PHONE}",
+        {
+            "state": "home",
+            "attributes": {"friendly_name": "Alice's phone", "source_type": "router"},
+        },
+    )
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -408,6 +420,8 @@ async def main(args: argparse.Namespace) -> None:
                  "title": "Doors", "icon": "mdi:door", "mode": "storage",
                  "show_in_sidebar": True, "require_admin": False},
             )  # fmt: skip
+            # Where the demo's place is (Home Assistant asks for a country).
+            await ha.ws({"type": "config/core/update", "country": "SE"})
             first_start = True
         # Saved at every start, so a config from an older version loses the
         # sensors that no longer exist and gains the new views.
@@ -419,6 +433,8 @@ async def main(args: argparse.Namespace) -> None:
         await enable_webhook(session, ha, entry_id, args.sim)
         if first_start:
             await link_demo_person(session, ha, entry_id, args.sim)
+        else:
+            await phone_at_home(ha)
         print(
             json.dumps(
                 {
