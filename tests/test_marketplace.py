@@ -801,6 +801,17 @@ def with_changelog_version(repo: Repository, version: str) -> Repository:
     return replace(repo, texts={**repo.texts, "CHANGELOG.md": changelog})
 
 
+def with_releases_up_to(repo: Repository, version: str) -> Repository:
+    """The CHANGELOG as it was when ``version`` was the newest release."""
+    changelog = repo.texts["CHANGELOG.md"]
+    for section in release.changelog_sections(changelog):
+        if section.released and AwesomeVersion(section.name) > version:
+            changelog = changelog.replace(
+                f"## [{section.name}] - {section.date}", "## [draft]", 1
+            )
+    return replace(repo, texts={**repo.texts, "CHANGELOG.md": changelog})
+
+
 MANIFEST = "custom_components/parakey/manifest.json"
 
 BREAKS: list[
@@ -932,7 +943,10 @@ BREAKS: list[
     (
         zip_release_settings,
         "zip_release before a release has the zip",
-        lambda r: with_hacs(r, zip_release=True, filename="parakey.zip"),
+        lambda r: with_releases_up_to(
+            with_hacs(r, zip_release=True, filename="parakey.zip"),
+            LAST_VERSION_WITHOUT_ZIP,
+        ),
     ),
     (
         zip_extracts_into_the_integration,
