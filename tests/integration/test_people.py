@@ -621,3 +621,44 @@ async def test_a_tracker_from_0_2_0_keeps_its_entity_id_and_leaves_the_device(
     assert upgraded.device_id is None
     assert hass.states.get(old.entity_id) is not None
     assert hass.states.get(TRACKER) is None  # no second tracker
+
+
+async def test_an_office_full_of_links_keeps_the_page_short(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    at = dt_util.utcnow().isoformat()
+    hass_storage[f"parakey.{entry.entry_id}"] = {
+        "version": 1,
+        "minor_version": 3,
+        "key": f"parakey.{entry.entry_id}",
+        "data": {
+            "people": [
+                {
+                    "user_id": f"usr_{n:02}",
+                    "name": f"Colleague {n:02}",
+                    "last_unlock": at,
+                }
+                for n in range(25)
+            ]
+        },
+    }
+    hass.config_entries.async_update_entry(
+        entry,
+        options={
+            **entry.options,
+            CONF_PEOPLE: {f"usr_{n:02}": f"person.colleague_{n:02}" for n in range(25)},
+        },
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    form = await people_step(hass, entry)
+    links = form["description_placeholders"]["links"].splitlines()
+    # Twenty links in name order, then how many more: the page does not grow.
+    assert len(links) == 21
+    assert links[0] == "- Colleague 00 → person.colleague_00"
+    assert links[19].startswith("- Colleague 19 ")
+    assert links[20] == "- … (+5)"
