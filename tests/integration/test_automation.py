@@ -11,7 +11,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import automation
 from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.core import HomeAssistant, ServiceCall
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, translation
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
@@ -295,3 +295,23 @@ async def test_blueprint_keeps_one_notification_per_door(
     # On a phone the same: the Companion app replaces a notification by its tag.
     assert len(mobile) == 6
     assert {c.data["data"]["tag"] for c in mobile} == {"parakey_dev_1", "parakey_dev_2"}
+
+
+async def test_the_doors_more_info_says_who_unlocked(
+    hass: HomeAssistant, sim: ParakeySimulator, loaded: MockConfigEntry, next_poll: Poll
+) -> None:
+    # The more-info dialog lists the event entity's attributes by these names:
+    # who unlocked last, without a sensor (and its logbook lines) for it.
+    sim.create_unlock("dev_1", "usr_1")
+    await next_poll()
+    state = hass.states.get("event.front_door_unlock")
+    prefix = f"component.{DOMAIN}.entity.event.unlock.state_attributes"
+    ours = set(state.attributes) - {"event_types", "event_type", "friendly_name"}
+    for language in ("en", "sv", "nb"):
+        names = await translation.async_get_translations(
+            hass, language, "entity", {DOMAIN}
+        )
+        assert sorted(a for a in ours if f"{prefix}.{a}.name" not in names) == []
+    english = await translation.async_get_translations(hass, "en", "entity", {DOMAIN})
+    assert english[f"{prefix}.user_name.name"] == "Unlocked by"
+    assert state.attributes["user_name"] == "Alice Andersson"
