@@ -293,7 +293,8 @@ class ParakeyOptionsFlow(OptionsFlow):
             errors=errors,
             description_placeholders={
                 "count": str(len(people.users)),
-                "links": "\n".join(shown) or "-",
+                # Not "-": under "Linked now:" that would make it a heading.
+                "links": "\n".join(shown) or "—",
             },
         )
 

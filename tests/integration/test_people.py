@@ -190,7 +190,7 @@ async def test_people_step_suggests_but_never_links_silently(
     await next_poll()
 
     form = await people_step(hass, loaded)
-    assert form["description_placeholders"] == {"count": "2", "links": "-"}
+    assert form["description_placeholders"] == {"count": "2", "links": "—"}
     # The name match is offered, ticked; Bob has no person of his name.
     assert picker_options(form, CONF_SUGGESTED) == [
         {"value": "usr_1", "label": "Alice Andersson → andersson älice"}
@@ -621,6 +621,14 @@ async def test_a_tracker_from_0_2_0_keeps_its_entity_id_and_leaves_the_device(
     assert upgraded.device_id is None
     assert hass.states.get(old.entity_id) is not None
     assert hass.states.get(TRACKER) is None  # no second tracker
+
+
+async def test_the_page_says_when_nobody_is_linked_yet(
+    hass: HomeAssistant, sim: ParakeySimulator, loaded: MockConfigEntry
+) -> None:
+    form = await people_step(hass, loaded)
+    # Markdown: a line of "-" under "Linked now:" would turn it into a heading.
+    assert form["description_placeholders"]["links"] == "—"
 
 
 async def test_an_office_full_of_links_keeps_the_page_short(
