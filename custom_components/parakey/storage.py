@@ -12,10 +12,13 @@ log ids, until then inside ``poller``). The file goes with the entry.
 from __future__ import annotations
 
 from collections.abc import Callable
+import inspect
+import threading
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
+from homeassistant.util.async_ import run_callback_threadsafe
 
 from .const import DOMAIN
 
@@ -25,6 +28,14 @@ STORAGE_MINOR_VERSION = 3
 SAVE_DELAY = 1.0
 
 type SectionDump = Callable[[], Any]
+
+# Newer releases can write the JSON in the executor instead of the event loop;
+# the data function then runs there too (2025.4 always calls it there).
+_OFF_LOOP: dict[str, Any] = (
+    {"serialize_in_event_loop": False}
+    if "serialize_in_event_loop" in inspect.signature(Store.__init__).parameters
+    else {}
+)
 
 
 class _VersionedStore(Store[dict[str, Any]]):
@@ -51,6 +62,7 @@ def _store_of(hass: HomeAssistant, entry_id: str) -> _VersionedStore:
         STORAGE_VERSION,
         f"{DOMAIN}.{entry_id}",
         minor_version=STORAGE_MINOR_VERSION,
+        **_OFF_LOOP,
     )
 
 
@@ -102,8 +114,19 @@ class ParakeyStore:
         """Save now (unload and shutdown)."""
         await self._store.async_save(self._data())
 
-    @callback
     def _data(self) -> dict[str, Any]:
-        """What is written, as it is now; no write is pending after this."""
+        """What is written, as it is now, taken in the event loop.
+
+        The Store may ask from the executor thread that writes the file; the
+        sections change in the loop, so the snapshot is taken there (each dump
+        returns copies, which the thread then serialises undisturbed).
+        """
+        if threading.get_ident() == self._hass.loop_thread_id:
+            return self._snapshot()
+        return run_callback_threadsafe(self._hass.loop, self._snapshot).result()
+
+    @callback
+    def _snapshot(self) -> dict[str, Any]:
+        """Every section's dump; no write is pending after this."""
         self._due = None
         return {name: dump() for name, dump in self._sections.items()}

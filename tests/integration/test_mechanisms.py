@@ -19,14 +19,17 @@ from collections.abc import Awaitable, Callable
 import copy
 from datetime import timedelta
 from http import HTTPStatus
+import inspect
 import json
 import logging
+import threading
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.webhook import async_generate_path
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_HOME
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers.storage import Store
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -246,6 +249,23 @@ async def test_the_store_goes_with_the_entry(
     assert await hass.config_entries.async_remove(loaded.entry_id)
     await hass.async_block_till_done()
     assert store_key(loaded) not in hass_storage
+
+
+async def test_the_store_is_taken_in_the_loop_and_written_outside_it(
+    hass: HomeAssistant, loaded: MockConfigEntry
+) -> None:
+    # Home Assistant 2025.4 asks for the data from the executor thread that
+    # writes the file (newer releases do when told to serialise off the loop);
+    # the sections change in the loop, so they must be read there.
+    store = loaded.runtime_data.store
+    readers: list[int] = []
+    store.async_add_section("probe", lambda: readers.append(threading.get_ident()))
+    data = await hass.async_add_executor_job(store._data)
+    assert "seen" in data
+    assert readers == [hass.loop_thread_id]
+    if "serialize_in_event_loop" in inspect.signature(Store.__init__).parameters:
+        # The JSON of an office's store is not built in the event loop.
+        assert store._store._serialize_in_event_loop is False
 
 
 async def test_a_failing_listener_does_not_stop_the_others(
