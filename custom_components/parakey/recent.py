@@ -78,9 +78,11 @@ class RecentUnlocks:
         if log.timestamp - self._pruned > PRUNE_EVERY:
             # Hourly, not per unlock: a catch-up brings thousands at once.
             self._pruned = log.timestamp
-            for door_users in self._last.values():
-                for old in [
-                    u for u, at in door_users.items() if at < log.timestamp - KEEP
-                ]:
-                    del door_users[old]
+            self._forget_before(log.timestamp - KEEP)
         self._store.async_schedule_save()
+
+    def _forget_before(self, horizon: datetime) -> None:
+        """Drop unlocks older than ``horizon``, from memory and the stored form."""
+        for door_id, door_users in self._last.items():
+            for old in [u for u, at in door_users.items() if at < horizon]:
+                del door_users[old], self._stored[door_id][old]

@@ -9,7 +9,7 @@ clear error, not a crash, for an automation that uses the new trigger.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 import logging
 from typing import Any
 
@@ -26,9 +26,11 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.parakey import async_apply_options, condition, trigger
+from custom_components.parakey.api import EventLog
 from custom_components.parakey.const import CONF_PEOPLE
 from custom_components.parakey.people import who_matches
 from custom_components.parakey.recent import RecentUnlocks
+from custom_components.parakey.unlock import Unlock
 from simulator import ParakeySimulator
 
 from .helpers import door_device
@@ -117,6 +119,22 @@ def test_recent_unlocks_remember_a_day_per_door_and_user() -> None:
     assert recent.last("dev_1", {"usr_2"}) is None
     assert recent.last("dev_2") is None  # older than a day
     assert recent.last("dev_9") is None
+
+    def unlock(user_id: str, at: datetime) -> Unlock:
+        log = EventLog(
+            id=f"evl_{user_id}_{at:%H%M}", created_at=at, timestamp=at,
+            door_id="dev_1", user_id=user_id,
+        )  # fmt: skip
+        return Unlock(log=log, source="poll", delayed=False)
+
+    recent.async_on_unlock(unlock("usr_3", now - timedelta(hours=23)))
+    assert "usr_3" in saved["recent_unlocks"]["dev_1"]
+    # Two hours on, the hourly clean-up forgets what is now over a day old,
+    # in the file too.
+    recent.async_on_unlock(unlock("usr_1", now + timedelta(hours=2)))
+    assert recent.last("dev_1", {"usr_3"}) is None
+    assert "usr_3" not in saved["recent_unlocks"]["dev_1"]
+    assert recent.last("dev_1", {"usr_1"}) == now + timedelta(hours=2)
 
 
 async def set_up_automations(
