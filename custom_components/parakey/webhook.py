@@ -139,6 +139,8 @@ class WebhookEndpoint:
             self._hass, self._entry.data[CONF_WEBHOOK_ID]
         )
         async_update_webhook_url_issue(self._hass, self._entry, resolved.problem)
+        # Parakey cannot deliver to such a URL: polling must not wait on it.
+        self._monitor.async_set_url_ok(resolved.problem is None)
 
     def _authorized(self, header: str | None) -> bool:
         if not header:

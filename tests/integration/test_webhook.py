@@ -358,6 +358,31 @@ async def test_a_polled_log_is_missed_only_when_its_push_never_comes(
     assert [event.data["source"] for event in unlocks] == ["poll", "poll"]
 
 
+async def test_a_url_parakey_cannot_reach_brings_polling_back_at_once(
+    hass: HomeAssistant,
+    sim: ParakeySimulator,
+    loaded: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    monitor = loaded.runtime_data.monitor
+    coordinator = loaded.runtime_data.coordinator
+    assert await post(hass_client_no_auth, sim.create_unlock()) == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert coordinator.update_interval == timedelta(minutes=5)
+    # The external URL loses its HTTPS: no push can come any more.
+    await hass.config.async_update(external_url="http://ha.example.org")
+    await hass.async_block_till_done()
+    assert not monitor.trusted
+    assert coordinator.update_interval == timedelta(seconds=60)
+    # Back to HTTPS: trusted again only once a push arrives.
+    await hass.config.async_update(external_url="https://ha.example.org")
+    await hass.async_block_till_done()
+    assert not monitor.trusted
+    assert await post(hass_client_no_auth, sim.create_unlock()) == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert monitor.trusted
+
+
 async def test_simulator_delivers_with_retries(
     hass: HomeAssistant,
     sim: ParakeySimulator,
