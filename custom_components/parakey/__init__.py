@@ -106,7 +106,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParakeyConfigEntry) -> b
     first_contact.async_check_doors()
     counter = DailyUnlockCounter(hass, store)
     recent = RecentUnlocks(store)
-    keys = KeyDirectory(hass, entry, client, doors)
+    keys = KeyDirectory(hass, entry, client, doors, store)
     monitor = WebhookMonitor(hass, entry, store)
     endpoint = WebhookEndpoint(
         hass, entry, delivery, monitor, on_batch=keys.async_on_batch_pushed

@@ -49,6 +49,15 @@ class KeysCalendar(CoordinatorEntity[KeyDirectory], CalendarEntity):
         self._attr_unique_id = place_entity_unique_id(entry.entry_id, "keys")
         self._attr_device_info = place_device_info(entry)
 
+    @property
+    def available(self) -> bool:
+        """Always: a failed refresh keeps the keys last listed.
+
+        It is retried in two hours (at once after a change made here); a
+        calendar blanked as unavailable until then would show nothing true.
+        """
+        return True
+
     def _events(self) -> list[CalendarEvent]:
         return sorted(
             (

@@ -1,8 +1,10 @@
 """Guest keys: who holds which key, and giving or taking one from Home Assistant.
 
 ``KeyDirectory`` keeps the place's keys (AccessKeys) fresh the cheap way, an
-ETag request every half hour that Parakey answers ``304`` while nothing
-changed, and at once after every change made from here. It makes those
+ETag request every two hours that Parakey answers ``304`` while nothing
+changed, and at once after every change made from here. What it last listed
+is stored: after a restart the calendar shows the same keys at once, and the
+first request is a ``304``. It makes those
 changes too: a grant or a revoke runs as a Parakey *batch*, followed until
 it is done by polling ``GET /batches/{id}`` and, sooner, by the "Batch
 completed" webhook when Parakey sends one.
@@ -16,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -37,6 +39,7 @@ from .api import (
 from .const import DOMAIN, LOGGER
 from .doors import DoorDirectory
 from .failures import translated
+from .storage import ParakeyStore
 
 if TYPE_CHECKING:
     from .data import ParakeyConfigEntry
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
 KEYS_INTERVAL: Final = timedelta(hours=2)
 # How long an action waits for Parakey to finish a change.
 BATCH_WAIT: Final = 30.0
+SECTION = "keys"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,35 @@ class KeyList:
     # Parakey refused to list keys: no Access is enabled for the API.
     not_allowed: bool = False
     etag: str | None = field(default=None, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stored form."""
+        return {
+            "keys": [key.as_dict() for key in self.keys],
+            "accesses": [access.as_dict() for access in self.accesses],
+            "not_allowed": self.not_allowed,
+            "etag": self.etag,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> KeyList:
+        """Restore ``as_dict``; damaged parts are dropped (nothing known: empty)."""
+        if not isinstance(data, dict):
+            return cls()
+
+        def items(name: str) -> list[Any]:
+            value = data.get(name)
+            return value if isinstance(value, list) else []
+
+        keys = tuple(k for raw in items("keys") if (k := AccessKey.from_dict(raw)))
+        accesses = tuple(a for raw in items("accesses") if (a := Access.from_dict(raw)))
+        etag = data.get("etag")
+        return cls(
+            keys=keys,
+            accesses=accesses,
+            not_allowed=data.get("not_allowed") is True,
+            etag=etag if isinstance(etag, str) else None,
+        )
 
 
 def _accesses_of(
@@ -85,8 +118,9 @@ class KeyDirectory(DataUpdateCoordinator[KeyList]):
         entry: ParakeyConfigEntry,
         client: ParakeyClient,
         doors: DoorDirectory,
+        store: ParakeyStore,
     ) -> None:
-        """List keys of the place ``doors`` knows; nothing is asked yet."""
+        """Restore what was last listed; nothing is asked yet."""
         super().__init__(
             hass,
             LOGGER,
@@ -100,12 +134,16 @@ class KeyDirectory(DataUpdateCoordinator[KeyList]):
         self._listed: list[Access] | None = None
         self._accesses_asked = False
         self._pushed = asyncio.Event()
-        self.data = KeyList()
+        self._store = store
+        self.data = KeyList.from_dict(store.section(SECTION))
+        # Built when the list changes, not at each save of the entry's store.
+        self._stored = self.data.as_dict()
+        store.async_add_section(SECTION, lambda: self._stored)
 
     async def _async_update_data(self) -> KeyList:
         place = self._doors.place
         if place is None:
-            return KeyList()  # no place known yet: nothing to ask for
+            return self.data  # no place known yet: nothing to ask for
         current = self.data
         try:
             if not self._accesses_asked:
@@ -113,18 +151,28 @@ class KeyDirectory(DataUpdateCoordinator[KeyList]):
                 self._accesses_asked = True
             page = await self._client.keys.list_access_keys(place.id, etag=current.etag)
         except ParakeyKeyNotAllowedError:
-            return KeyList(not_allowed=True)
+            return self._keep(KeyList(not_allowed=True))
         except ParakeyRateLimitedError:
             return current  # keys can wait; polling for unlocks has backed off
         except ParakeyError as err:
             raise translated(err, self.config_entry.title, UpdateFailed) from err
         if page.not_modified:
             return current
-        return KeyList(
-            keys=page.keys,
-            accesses=_accesses_of(page.keys, self._listed),
-            etag=page.etag,
+        return self._keep(
+            KeyList(
+                keys=page.keys,
+                accesses=_accesses_of(page.keys, self._listed),
+                etag=page.etag,
+            )
         )
+
+    def _keep(self, keys: KeyList) -> KeyList:
+        """Store a list that differs from what is stored."""
+        stored = keys.as_dict()
+        if stored != self._stored:
+            self._stored = stored
+            self._store.async_schedule_save()
+        return keys
 
     # ----- changes -----
 

@@ -89,6 +89,14 @@ def test_access_key_full() -> None:
     assert not key.valid_at(T12)
     assert key.as_dict()["start"] == "2026-12-01T09:00:00.000Z"
     assert key.as_dict()["end"] == "2026-12-01T12:00:00.000Z"
+    assert AccessKey.from_dict(key.as_dict()) == key
+    # What the key directory stores, and a store damaged by hand.
+    assert AccessKey.from_dict({**key.as_dict(), "start": "x"}) == AccessKey(
+        **{**key.as_dict(), "start": None, "end": T12}
+    )
+    assert AccessKey.from_dict({"access_id": "acc_2"}) is None  # nobody
+    assert AccessKey.from_dict({"user_id": "usr_3"}) is None  # no Access
+    assert AccessKey.from_dict(None) is None
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from homeassistant.components.calendar import (
     CalendarEvent,
 )
 from homeassistant.components.webhook import async_generate_path
-from homeassistant.core import Context, Event, HomeAssistant
+from homeassistant.core import Context, Event, HomeAssistant, callback
 from homeassistant.exceptions import (
     HomeAssistantError,
     ServiceValidationError,
@@ -45,7 +45,9 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.parakey import logbook
+from custom_components.parakey.api import Access, AccessKey
 from custom_components.parakey.const import DOMAIN, EVENT_KEY_CHANGED
+from custom_components.parakey.guest_keys import KeyList
 from simulator import ParakeySimulator
 
 from .helpers import WEBHOOK_AUTH, WEBHOOK_ID
@@ -325,6 +327,56 @@ async def test_keys_are_refreshed_the_cheap_way(
     assert answers == [1]
     assert sim.stats["status"]["304"] >= 1
     assert len(keys.data.keys) == 2
+
+
+async def test_the_calendar_keeps_its_keys_through_a_failure_and_a_restart(
+    hass: HomeAssistant, sim: ParakeySimulator, entry: MockConfigEntry
+) -> None:
+    now = dt_util.utcnow()
+    sim.keys.add_key(
+        "acc_2", "usr_1", now - timedelta(hours=1), now + timedelta(hours=5)
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(CALENDAR).state == "on"
+    written: list[str] = []
+
+    @callback
+    def note(event: Event) -> None:
+        if event.data["entity_id"] == CALENDAR and event.data["new_state"]:
+            written.append(event.data["new_state"].state)
+
+    hass.bus.async_listen("state_changed", note)
+    # Parakey cannot be reached when the keys are refreshed: they stay shown.
+    sim.inject_fault("server_error", count=5)
+    await entry.runtime_data.keys.async_refresh()
+    await hass.async_block_till_done()
+    assert not entry.runtime_data.keys.last_update_success
+    assert written == []
+    sim._faults.clear()
+    # A restart: the calendar comes back with the keys it showed, at once, and
+    # Parakey answers the first request with a 304.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    written.clear()
+    sim.reset_stats()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert written == ["on"]
+    assert sim.stats["status"]["304"] >= 1
+
+
+def test_the_stored_key_list_survives_damage() -> None:
+    listed = KeyList(
+        keys=(AccessKey(access_id="acc_2", user_id="usr_1"),),
+        accesses=(Access("acc_2", "Guest"),),
+        etag='"e1"',
+    )
+    restored = KeyList.from_dict(listed.as_dict())
+    assert restored == listed
+    assert restored.etag == '"e1"'  # the first refresh after a restart is a 304
+    assert KeyList.from_dict("junk") == KeyList()
+    damaged = {"keys": "x", "accesses": [None, {"id": "acc_1"}], "etag": 3}
+    assert KeyList.from_dict(damaged) == KeyList(accesses=(Access("acc_1"),))
 
 
 async def test_the_logbook_says_who_changed_which_key(

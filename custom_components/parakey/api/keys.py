@@ -209,6 +209,26 @@ class AccessKey:
         data["end"] = format_datetime(self.end) if self.end else None
         return data
 
+    @classmethod
+    def from_dict(cls, data: Any) -> AccessKey | None:
+        """Restore what ``as_dict`` wrote; None when it names no Access or no person."""
+        if not isinstance(data, dict):
+            return None
+        names = (
+            "id", "access_id", "access_name", "access_alias_id",
+            "user_id", "user_name", "user_email",
+        )  # fmt: skip
+        texts = {name: _text(data.get(name)) for name in names}
+        if (texts["access_id"] is None and texts["access_alias_id"] is None) or (
+            texts["user_id"] is None and texts["user_email"] is None
+        ):
+            return None
+        return cls(
+            **texts,
+            start=parse_datetime(data.get("start")),
+            end=parse_datetime(data.get("end")),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class BatchItem:
