@@ -26,7 +26,14 @@ import voluptuous as vol
 from .const import DOMAIN
 from .identifiers import UNLOCK_ENTITY_KEY
 from .recent import KEEP
-from .trigger import CONF_OPTIONS, CONF_TARGET, CONF_USER, CONF_WHO, who_schema
+from .trigger import (
+    CONF_OPTIONS,
+    CONF_TARGET,
+    CONF_USER,
+    CONF_WHO,
+    targeted,
+    who_schema,
+)
 
 CONF_WITHIN = "within"
 CONDITION_UNLOCKED_RECENTLY = "unlocked_recently"
@@ -42,16 +49,10 @@ if TYPE_CHECKING:
         def __init__(self, hass: HomeAssistant, config: Any) -> None:
             """Keep ``hass``."""
 
-    TargetSelection: Any
-    async_extract_referenced_entity_ids: Any
     HAS_CONDITION_API: bool
 else:
     try:
         from homeassistant.helpers.condition import Condition
-        from homeassistant.helpers.target import (
-            TargetSelection,
-            async_extract_referenced_entity_ids,
-        )
 
         # 2026.2's Condition wants async_get_checker(); 2026.11's checks itself.
         HAS_CONDITION_API = "_async_check" in Condition.__abstractmethods__
@@ -62,7 +63,7 @@ else:
 
 def _doors(hass: HomeAssistant, target: ConfigType) -> list[tuple[str, str]]:
     """The (config entry id, door id) of every Parakey door on the target, now."""
-    selected = async_extract_referenced_entity_ids(hass, TargetSelection(target))
+    selected = targeted(hass, target)
     registry = er.async_get(hass)
     entities = [
         registry.async_get(entity_id)

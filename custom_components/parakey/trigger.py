@@ -70,15 +70,23 @@ def who_schema() -> dict[Any, Any]:
     }
 
 
+def targeted(hass: HomeAssistant, target: ConfigType) -> Any:
+    """What a target (entities, devices, areas, ...) refers to now.
+
+    Resolved each time, not when the automation starts, so a door added to a
+    targeted area later counts.
+    """
+    return async_extract_referenced_entity_ids(hass, TargetSelection(target))
+
+
 def targets_door(
     hass: HomeAssistant, target: ConfigType, data: Mapping[str, Any]
 ) -> bool:
-    """Whether the unlock's door is (on) the target, resolved now.
+    """Whether the unlock's door is (on) the target.
 
-    Resolved when the trigger fires, so a door added to the targeted area later
-    counts; the device matches too, so a hidden event entity still counts.
+    The device matches too, so a hidden event entity still counts.
     """
-    selected = async_extract_referenced_entity_ids(hass, TargetSelection(target))
+    selected = targeted(hass, target)
     return (
         data.get("entity_id") in (selected.referenced | selected.indirectly_referenced)
         or data.get("device_id") in selected.referenced_devices
