@@ -239,48 +239,12 @@ class EventLog:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """Serialise with ISO timestamps, for storage and diagnostics."""
+        """Serialise with ISO timestamps, for diagnostics."""
         data = asdict(self)
         del data["unreadable"], data["shape"]
         data["created_at"] = format_datetime(self.created_at)
         data["timestamp"] = format_datetime(self.timestamp)
         return data
-
-    @classmethod
-    def from_dict(cls, data: Any) -> EventLog | None:
-        """Restore what ``as_dict`` wrote; None when the stored data is damaged."""
-        if not isinstance(data, dict):
-            return None
-        log_id = _text(data.get("id"))
-        created_at = parse_datetime(data.get("created_at"))
-        timestamp = parse_datetime(data.get("timestamp"))
-        if log_id is None or created_at is None or timestamp is None:
-            return None
-        keys = (
-            "door_id", "door_name", "place_id", "place_name", "user_id",
-            "user_name", "user_email", "access_id", "access_name", "type",
-        )  # fmt: skip
-        door_id, door_name, place_id, place_name, user_id = (
-            _text(data.get(key)) for key in keys[:5]
-        )
-        user_name, user_email, access_id, access_name, log_type = (
-            _text(data.get(key)) for key in keys[5:]
-        )
-        return cls(
-            id=log_id,
-            created_at=created_at,
-            timestamp=timestamp,
-            door_id=door_id,
-            door_name=door_name,
-            place_id=place_id,
-            place_name=place_name,
-            user_id=user_id,
-            user_name=user_name,
-            user_email=user_email,
-            access_id=access_id,
-            access_name=access_name,
-            type=log_type,
-        )
 
     @property
     def door(self) -> Door | None:
