@@ -49,8 +49,9 @@ else:
 class PresenceTrackerBase(_TrackerBase):
     """A non-GPS tracker that is home (or in its zone) while ``at_home``."""
 
-    # Diagnostic, as trackers are by default (mobile_app's too): the person
-    # settings offer it all the same, and it stays off generated dashboards.
+    # Not GPS: person prefers it to a GPS fix while it says home. (Like every
+    # tracker, mobile_app's too, it is a diagnostic entity: the person's
+    # settings offer it, generated dashboards leave it out.)
     _attr_source_type = SourceType.ROUTER
 
     @property
