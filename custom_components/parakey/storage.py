@@ -6,7 +6,8 @@ A damaged or missing section reads as ``None`` and its owner starts fresh.
 
 Layout (version 1): ``poller``, ``place``, ``doors``, ``last_webhook``; from
 1.2 on ``people`` and ``daily_unlocks``; from 1.3 on ``seen`` (the handed-on
-log ids, until then inside ``poller``). The file goes with the entry.
+log ids, until then inside ``poller``), ``recent_unlocks`` and ``keys``
+(sections only add, so they need no migration). The file goes with the entry.
 """
 
 from __future__ import annotations
